@@ -1,0 +1,37 @@
+"""User errors: what was wrong, where, and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Issue", "ScenarioError", "format_path"]
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    """Render a key path such as ``events[2].target``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one input file: file, key path, line, and message."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Bad input: one or more :class:`Issue`, all reported together."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(map(str, self.issues)))

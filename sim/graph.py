@@ -1,0 +1,164 @@
+"""The networkx layer: import real audiences, export worlds, and convert at the edges.
+
+networkx is the modelling, import and export layer; the engine runs on the :class:`CSR`
+arrays these functions produce. Large generated worlds never pass through networkx
+(see docs/MODEL.md, "Audience").
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+
+from .csr import CSR
+from .errors import Issue, ScenarioError
+
+if TYPE_CHECKING:
+    from .world import World
+
+__all__ = ["from_networkx", "read_followers", "read_social", "to_networkx", "write_graph"]
+
+EXPORT_SUFFIXES = (".graphml", ".gexf")
+_READERS = {".graphml": nx.read_graphml, ".gexf": nx.read_gexf, ".gml": nx.read_gml}
+_EDGE_LISTS = (".csv", ".txt", ".edgelist", ".tsv")
+
+
+def to_networkx(world: World) -> nx.DiGraph:
+    """The world as one directed graph.
+
+    Users are nodes ``u<i>`` (``kind='user'``, ``index``, ``community``); accounts are nodes
+    ``a:<id>`` (``kind='account'``, ``role``, parameters, ``scale``). Edges carry ``kind``:
+    ``social`` (one edge per undirected tie), ``follows`` (user to account) and
+    ``amplifies`` (account to account, with ``weight``).
+    """
+    G = nx.DiGraph(scale=world.scale)
+    community = world.community if world.community is not None else np.full(world.n_users, -1)
+    G.add_nodes_from((f"u{i}", {"kind": "user", "index": i, "community": int(c)})
+                     for i, c in enumerate(community))
+    for a in world.accounts:
+        attrs = {k: v for k, v in a.model_dump().items() if v is not None and k != "id"}
+        G.add_node(f"a:{a.id}", kind="account", label=a.id, **attrs)
+    src, dst = world.social.row_ids(), world.social.indices
+    once = src < dst
+    G.add_edges_from(zip(map("u{}".format, src[once]), map("u{}".format, dst[once])),
+                     kind="social")
+    for i, a in enumerate(world.accounts):
+        G.add_edges_from(((f"u{u}", f"a:{a.id}") for u in world.followers.row(i)),
+                         kind="follows")
+    for s, t in zip(*np.nonzero(world.amplification)):
+        G.add_edge(f"a:{world.accounts[s].id}", f"a:{world.accounts[t].id}", kind="amplifies",
+                   weight=float(world.amplification[s, t]))
+    return G
+
+
+def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[Any]]:
+    """Social ties, follower sets and user labels from a graph.
+
+    A graph written by :func:`to_networkx` gives back its users (in ``index`` order), ties
+    and follower sets. Any other graph is read as social ties among its nodes (direction
+    ignored), users in sorted label order, and no follower sets.
+    """
+    kinds = nx.get_node_attributes(G, "kind")
+    users = [n for n in G if kinds.get(n, "user") == "user"]
+    index = nx.get_node_attributes(G, "index")
+    users.sort(key=(lambda n: int(index[n])) if len(index) == len(users) else _label_key)
+    position = {n: i for i, n in enumerate(users)}
+    u, v, followers = [], [], {}
+    for a, b, kind in G.edges(data="kind"):
+        if a in position and b in position:
+            u.append(position[a])
+            v.append(position[b])
+        elif kind == "follows" and a in position:
+            followers.setdefault(G.nodes[b].get("label", str(b)), []).append(position[a])
+    social = CSR.symmetric(np.array(u, dtype=np.int64), np.array(v, dtype=np.int64), len(users))
+    if not any(k == "account" for k in kinds.values()):
+        return social, None, users
+    sets = {a: np.array(sorted(f), dtype=np.int64) for a, f in followers.items()}
+    return social, sets, users
+
+
+def read_social(path: Path) -> tuple[CSR, dict[str, np.ndarray] | None, list[Any]]:
+    """Read a social graph by suffix: an edge list (CSV or whitespace) or GraphML/GEXF/GML."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in _READERS:
+            return from_networkx(_READERS[suffix](path))
+        if suffix in _EDGE_LISTS:
+            return from_networkx(nx.Graph(_edge_rows(path)))
+    except ScenarioError:
+        raise
+    except Exception as exc:  # a reader's own error: report it as bad input
+        raise ScenarioError([Issue(str(path), "audience.import.graph",
+                                   f"expected a readable graph; found {exc}")]) from None
+    raise ScenarioError([Issue(str(path), "audience.import.graph", "expected a suffix among "
+                               f"{', '.join([*_READERS, *_EDGE_LISTS])}; found {suffix!r}")])
+
+
+def read_followers(path: Path, labels: list[Any] | None, n_users: int
+                   ) -> dict[str, np.ndarray]:
+    """Follower sets from a CSV of ``user, account`` rows.
+
+    Users are matched to the imported graph's node labels when there is one, else numbered
+    in order of first appearance (at most ``n_users`` of them).
+    """
+    position = {str(label): i for i, label in enumerate(labels)} if labels else {}
+    sets: dict[str, list[int]] = {}
+    issues = []
+    for line, (user, account) in _edge_rows(path, numbered=True):
+        if labels is None and user not in position:
+            position[user] = len(position)
+        if user not in position or position[user] >= n_users:
+            issues.append(Issue(str(path), f"row {line}, column user",
+                                f"expected a user of the audience; found {user!r}", line))
+            continue
+        sets.setdefault(account, []).append(position[user])
+    if issues:
+        raise ScenarioError(issues[:20])
+    return {a: np.unique(np.array(u, dtype=np.int64)) for a, u in sets.items()}
+
+
+def write_graph(G: nx.Graph, path: Path) -> None:
+    """Write a graph as GraphML or GEXF by suffix, atomically (a temporary file renamed)."""
+    suffix = path.suffix.lower()
+    writer = {".graphml": nx.write_graphml, ".gexf": nx.write_gexf}.get(suffix)
+    if writer is None:
+        raise ValueError(f"expected an export path ending in {' or '.join(EXPORT_SUFFIXES)}; "
+                         f"found {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer(G, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _edge_rows(path: Path, numbered: bool = False):
+    """Pairs from an edge list: CSV (with or without a header) or whitespace-separated."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        sample = fh.readline()
+        fh.seek(0)
+        rows = csv.reader(fh) if "," in sample else (line.split() for line in fh)
+        for line, row in enumerate(rows, start=1):
+            if not row or row[0].startswith("#"):
+                continue
+            if len(row) < 2:
+                raise ScenarioError([Issue(str(path), f"row {line}", "expected two columns "
+                                           f"(from, to); found {row!r}", line)])
+            a, b = row[0].strip(), row[1].strip()
+            if line == 1 and {a.lower(), b.lower()} & {"user", "source", "from", "u", "account"}:
+                continue  # a header
+            yield ((line, (a, b)) if numbered else (a, b))
+
+
+def _label_key(label: Any) -> tuple[int, Any]:
+    text = str(label)
+    return (0, int(text)) if text.lstrip("-").isdigit() else (1, text)

@@ -1,0 +1,159 @@
+"""The simulated world: accounts, audience, social ties and the account-influence graph.
+
+``build_world`` turns a validated scenario into compact arrays, compiled once: the
+engine's daily loop runs on these and never on networkx objects.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audience import follower_sets, social_ties
+from .config import AccountSpec, Scenario, resolve_path
+from .csr import CSR
+from .layout import auto_scale, resolve_scenario, select
+
+__all__ = ["World", "account_stream", "build_world"]
+
+_WORLD_STREAM = 0  # spawn-key prefix of the world's random streams
+_SOCIAL, _FOLLOWERS = 0, 1
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Everything a replication runs on, as plain arrays.
+
+    Attributes
+    ----------
+    accounts : tuple of AccountSpec
+        The expanded accounts, every parameter set.
+    leader : int or None
+        Index of the scenario's marked leader.
+    scale : float
+        Real people per simulated user.
+    social : CSR
+        Undirected social ties among users (symmetric).
+    followers : CSR
+        Rows are accounts, columns users: who follows whom.
+    amplification : ndarray, shape (n_accounts, n_accounts)
+        ``amplification[a, b]``: probability that account b passes a post of a on to its
+        own followers.
+    community : ndarray of int32 or None
+        Each user's community, for generated audiences.
+    """
+
+    accounts: tuple[AccountSpec, ...]
+    leader: int | None
+    scale: float
+    social: CSR
+    followers: CSR
+    amplification: np.ndarray
+    community: np.ndarray | None = None
+
+    @property
+    def n_users(self) -> int:
+        return self.social.n_rows
+
+    @property
+    def ids(self) -> list[str]:
+        return [a.id for a in self.accounts]
+
+    def summary(self) -> dict[str, Any]:
+        """Sizes, degree statistics, followers and overlap per account."""
+        from .stats import world_summary
+
+        return world_summary(self)
+
+
+def account_stream(seed: int, account_id: str, purpose: int) -> np.random.Generator:
+    """A random stream keyed by the account's id, so that adding or removing an account
+    never shifts another account's draws."""
+    key = (_WORLD_STREAM, purpose, zlib.crc32(account_id.encode()))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
+    """Build the world a scenario describes, reproducibly from its seed.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`sim.load.load_scenario`).
+    base_dir : path
+        Folder that relative import paths are taken from (the scenario file's folder).
+
+    Examples
+    --------
+    >>> from sim.config import Scenario
+    >>> w = build_world(Scenario(name="x", matrix={"layout": "1+1+1+2"},
+    ...                          audience={"users": 2000}))
+    >>> w.followers.n_rows, w.n_users
+    (5, 2000)
+    """
+    from .graph import read_followers, read_social
+
+    base_dir = Path(base_dir)
+    resolved = resolve_scenario(scenario)
+    accounts = resolved.matrix.accounts
+    audience = scenario.audience
+    imports = audience.import_
+    if imports and imports.graph:
+        social, imported_followers, labels = read_social(resolve_path(imports.graph, base_dir))
+        community = None
+    else:
+        social, community = _generate_social(scenario)
+        imported_followers, labels = None, None
+    n_users = social.n_rows
+    if imports and imports.followers:
+        imported_followers = read_followers(resolve_path(imports.followers, base_dir), labels,
+                                            n_users)
+    if imported_followers is not None:
+        scale = audience.scale or 1.0
+        followers = _followers_from_import(imported_followers, accounts, n_users)
+    else:
+        scale = audience.scale or auto_scale(accounts, n_users, audience.follower_share)
+        followers = _generate_followers(accounts, scale, n_users, scenario.seed)
+    leader = next((i for i, a in enumerate(accounts) if a.id == scenario.matrix.leader), None)
+    return World(tuple(accounts), leader, float(scale), social, followers,
+                 _amplification(resolved), community)
+
+
+def _generate_social(scenario: Scenario) -> tuple[CSR, np.ndarray]:
+    spec = scenario.audience.social
+    rng = np.random.default_rng(np.random.SeedSequence(scenario.seed,
+                                                       spawn_key=(_WORLD_STREAM, _SOCIAL)))
+    return social_ties(scenario.audience.users, spec.mean_degree, spec.degree_exponent,
+                       spec.max_degree, spec.community_size, spec.mixing, rng)
+
+
+def _generate_followers(accounts: list[AccountSpec], scale: float, n_users: int,
+                        seed: int) -> CSR:
+    targets = np.minimum(np.rint([a.followers / scale for a in accounts]), n_users)
+    overlaps = np.array([a.overlap for a in accounts])
+    brand = next(i for i, a in enumerate(accounts) if a.role == "brand")
+    streams = [account_stream(seed, a.id, _FOLLOWERS) for a in accounts]
+    return follower_sets(n_users, targets.astype(np.int64), overlaps, brand, streams)
+
+
+def _followers_from_import(sets: dict[str, np.ndarray], accounts: list[AccountSpec],
+                           n_users: int) -> CSR:
+    rows = [np.full(len(sets.get(a.id, ())), i) for i, a in enumerate(accounts)]
+    cols = [np.asarray(sets.get(a.id, ()), dtype=np.int64) for a in accounts]
+    return CSR.from_pairs(np.concatenate(rows), np.concatenate(cols), len(accounts), n_users)
+
+
+def _amplification(resolved: Scenario) -> np.ndarray:
+    """Dense account-to-account weights; a later edge overrides an earlier one."""
+    accounts = resolved.matrix.accounts
+    weights = np.zeros((len(accounts), len(accounts)))
+    for edge in resolved.amplification:
+        for s in select(edge.source, accounts):
+            for t in select(edge.target, accounts):
+                if s != t:
+                    weights[s, t] = edge.weight
+    return weights
