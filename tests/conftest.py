@@ -1,0 +1,42 @@
+"""Shared fixtures: small scenarios and worlds that build in well under a second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import Scenario, build_world
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+SMALL = {
+    "name": "small",
+    "seed": 3,
+    "horizon_days": 60,
+    "audience": {"users": 5000, "social": {"mean_degree": 10, "max_degree": 200,
+                                           "community_size": 250}},
+    "matrix": {"layout": "1+2+3+4", "leader": "founder",
+               "accounts": [{"id": "founder", "role": "leader", "followers": 3_000_000,
+                             "overlap": 0.5}]},
+    "amplification": [{"source": "founder", "target": "role:leader", "weight": 0.3}],
+    "events": [{"kind": "exit", "target": "founder", "day": 30}],
+}
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def small_scenario() -> Scenario:
+    return Scenario.model_validate(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_world():
+    return build_world(Scenario.model_validate(SMALL))
