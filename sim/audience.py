@@ -3,8 +3,9 @@
 The social graph is a configuration model with communities (in the manner of the LFR
 benchmark, Lancichinetti, Fortunato and Radicchi 2008): every user draws an expected tie
 count from a truncated power law and belongs to one community; its tie ends (Poisson in
-number around the expected count) go inside its community with probability ``1 - mixing``
-and are paired at random, inside communities or across the whole graph. Repeated ties and
+number around the expected count) are paired at random, inside its community or across the
+whole graph, with the share sent across set so that a share ``mixing`` of ties crosses
+communities (an end sent across may land back in its own community). Repeated ties and
 self-ties are dropped.
 
 Follower sets are drawn per account from its own random stream: the brand's followers
@@ -59,13 +60,22 @@ def social_ties(n: int, mean_degree: float, exponent: float, max_degree: float,
     shares = community_rng.dirichlet(np.full(n_comm, 2.0))
     community = community_rng.choice(n_comm, size=n, p=shares).astype(np.int32)
     stubs = stub_rng.poisson(w)
-    inside = stub_rng.binomial(stubs, 1.0 - mixing)
+    inside = stub_rng.binomial(stubs, 1.0 - _p_out(mixing, community, w, n_comm))
     users = np.arange(n, dtype=np.int32)
     u_in, v_in = _match(np.repeat(users, inside), np.repeat(community, inside), stub_rng)
     out = np.repeat(users, stubs - inside)
     u_out, v_out = _match(out, np.zeros(len(out), dtype=np.int32), stub_rng)
     return CSR.symmetric(np.concatenate([u_in, u_out]), np.concatenate([v_in, v_out]), n), \
         community
+
+
+def _p_out(mixing: float, community: np.ndarray, w: np.ndarray, n_comm: int) -> float:
+    """Probability that a tie end is paired across the whole graph, so that a share ``mixing``
+    of ties crosses communities in expectation: an end sent out lands back in its own
+    community with probability sum(q_c^2), q_c the community's share of expected ties."""
+    q = np.bincount(community, weights=w, minlength=n_comm) / w.sum()
+    stay = float(q @ q)
+    return 0.0 if stay >= 1.0 else min(1.0, mixing / (1.0 - stay))
 
 
 def _match(stubs: np.ndarray, groups: np.ndarray, rng: np.random.Generator

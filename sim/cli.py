@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import ScenarioError, build_world, load_scenario, resolve_scenario, scenario_schema
@@ -39,7 +40,7 @@ def user_errors() -> Iterator[None]:
         yield
     except ScenarioError as exc:
         for issue in exc.issues:
-            err.print(f"[bold red]error[/] {issue}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error[/] {escape(str(issue))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
 
 

@@ -62,7 +62,9 @@ EXPECTED_REF = "an account id or 'role:<role>' with <role> one of " + ", ".join(
 
 
 def _by_role(param: str) -> str:
-    return "Default by role: " + "; ".join(f"{r} {ROLE_DEFAULTS[r][param]:g}" for r in ROLES) + "."
+    values = (ROLE_DEFAULTS[r][param] for r in ROLES)
+    return "Default by role: " + "; ".join(
+        f"{r} {v:,.0f}" if v >= 1000 else f"{r} {v:g}" for r, v in zip(ROLES, values)) + "."
 
 
 def parse_layout(text: str) -> dict[str, int]:
@@ -102,7 +104,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AccountParams(_Model):
@@ -216,7 +218,8 @@ class Audience(_Model):
     import_: Import | None = Field(
         None, alias="import", description="Real data to import. Default: none.")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              populate_by_name=True)
 
 
 class Amplification(_Model):
@@ -238,7 +241,7 @@ class _Event(_Model):
 class Exit(_Event):
     """The account leaves: it stops carrying the brand and its amplification ends."""
 
-    kind: Literal["exit"]
+    kind: Literal["exit"] = Field(description="Event kind.")
     unfollow_share: Probability = Field(
         0.2, description="Share of the account's followers who also unfollow the brand's other "
         "accounts. Default 0.2.")
@@ -247,7 +250,7 @@ class Exit(_Event):
 class Scandal(_Event):
     """A controversial post spreads; exposed users lose trust in the brand."""
 
-    kind: Literal["scandal"]
+    kind: Literal["scandal"] = Field(description="Event kind.")
     severity: Probability = Field(
         0.5, description="Trust lost by an exposed user when the account's association is 1. "
         "Default 0.5.")
@@ -262,7 +265,7 @@ class Scandal(_Event):
 class Inactive(_Event):
     """The account posts less (or not at all) from a day on."""
 
-    kind: Literal["inactive"]
+    kind: Literal["inactive"] = Field(description="Event kind.")
     factor: float = Field(0.0, ge=0, le=1, description="Multiplier of the posting rate. "
                           "Default 0 (silent).")
     duration_days: int | None = Field(None, ge=1, description="Days the account stays "
@@ -272,13 +275,13 @@ class Inactive(_Event):
 class Ban(_Event):
     """The platform removes the account: no posts, no reach, no amplification."""
 
-    kind: Literal["ban"]
+    kind: Literal["ban"] = Field(description="Event kind.")
 
 
 class Succession(_Event):
     """A new leader account (the target) ramps up its posting and takes over fans."""
 
-    kind: Literal["succession"]
+    kind: Literal["succession"] = Field(description="Event kind.")
     predecessor: str | None = Field(
         None, pattern=f"^{_ID}$", description="Account whose fans are offered the successor. "
         "Default: the matrix's leader.")
@@ -292,7 +295,7 @@ class Succession(_Event):
 class Campaign(_Event):
     """A posting surge over a window."""
 
-    kind: Literal["campaign"]
+    kind: Literal["campaign"] = Field(description="Event kind.")
     factor: float = Field(3.0, ge=1, description="Multiplier of the posting rate. Default 3.")
     duration_days: int = Field(14, ge=1, description="Days of the surge. Default 14.")
 
@@ -300,7 +303,7 @@ class Campaign(_Event):
 class CrisisResponse(_Event):
     """Employee (or other) accounts speak up during a scandal and soften the trust loss."""
 
-    kind: Literal["crisis_response"]
+    kind: Literal["crisis_response"] = Field(description="Event kind.")
     target: Ref = "role:employee"
     factor: float = Field(2.0, ge=1, description="Multiplier of the responders' posting rate. "
                           "Default 2.")

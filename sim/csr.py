@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CSR"]
+__all__ = ["CSR", "sorted_unique"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,7 +23,7 @@ class CSR:
     @classmethod
     def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> CSR:
         """Build from (row, column) pairs; duplicate pairs are kept once."""
-        keys = _sorted_unique(rows.astype(np.int64) * n_cols + cols.astype(np.int64))
+        keys = sorted_unique(rows.astype(np.int64) * n_cols + cols.astype(np.int64))
         return cls._from_sorted_keys(keys, n_rows, n_cols)
 
     @classmethod
@@ -32,7 +32,7 @@ class CSR:
         keep = u != v
         u, v = u[keep].astype(np.int64), v[keep].astype(np.int64)
         lo, hi = np.minimum(u, v), np.maximum(u, v)
-        keys = _sorted_unique(lo * n + hi)
+        keys = sorted_unique(lo * n + hi)
         both = np.concatenate([keys, (keys % n) * n + keys // n])
         both.sort()
         return cls._from_sorted_keys(both, n, n)
@@ -77,7 +77,7 @@ class CSR:
         return csr_array((data, self.indices, self.indptr), shape=(self.n_rows, self.n_cols))
 
 
-def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+def sorted_unique(keys: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort and mask: much faster than ``np.unique`` for ints)."""
     keys = np.sort(keys)
     if len(keys) == 0:

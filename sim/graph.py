@@ -33,7 +33,8 @@ def to_networkx(world: World) -> nx.DiGraph:
     """The world as one directed graph.
 
     Users are nodes ``u<i>`` (``kind='user'``, ``index``, ``community``); accounts are nodes
-    ``a:<id>`` (``kind='account'``, ``role``, parameters, ``scale``). Edges carry ``kind``:
+    ``a:<id>`` (``kind='account'``, ``label`` the id, ``role``, parameters, ``display_label``
+    when set, ``scale``). Edges carry ``kind``:
     ``social`` (one edge per undirected tie), ``follows`` (user to account) and
     ``amplifies`` (account to account, with ``weight``).
     """
@@ -42,8 +43,11 @@ def to_networkx(world: World) -> nx.DiGraph:
     G.add_nodes_from((f"u{i}", {"kind": "user", "index": i, "community": int(c)})
                      for i, c in enumerate(community))
     for a in world.accounts:
-        attrs = {k: v for k, v in a.model_dump().items() if v is not None and k != "id"}
-        G.add_node(f"a:{a.id}", kind="account", label=a.id, **attrs)
+        attrs = {k: v for k, v in a.model_dump().items()
+                 if v is not None and k not in ("id", "label")}
+        if a.label is not None:  # 'label' holds the id, which the reader keys follower sets by
+            attrs["display_label"] = a.label
+        G.add_node(f"a:{a.id}", kind="account", label=a.id, scale=world.scale, **attrs)
     src, dst = world.social.row_ids(), world.social.indices
     once = src < dst
     G.add_edges_from(zip(map("u{}".format, src[once]), map("u{}".format, dst[once])),
@@ -83,21 +87,34 @@ def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[
     return social, sets, users
 
 
-def read_social(path: Path) -> tuple[CSR, dict[str, np.ndarray] | None, list[Any]]:
-    """Read a social graph by suffix: an edge list (CSV or whitespace) or GraphML/GEXF/GML."""
+def read_social(path: Path
+                ) -> tuple[CSR, dict[str, np.ndarray] | None, list[Any], float | None]:
+    """Read a social graph by suffix: an edge list (CSV or whitespace) or GraphML/GEXF/GML.
+
+    Returns what :func:`from_networkx` does, plus the scale a graph written by
+    :func:`to_networkx` was drawn at (None for other graphs): its follower sets mean real
+    followers only at that scale.
+    """
     suffix = path.suffix.lower()
+    if suffix not in (*_READERS, *_EDGE_LISTS):
+        raise ScenarioError([Issue(str(path), "audience.import.graph", "expected a suffix among "
+                                   f"{', '.join([*_READERS, *_EDGE_LISTS])}; found {suffix!r}")])
     try:
         if suffix in _READERS:
-            return from_networkx(_READERS[suffix](path))
-        if suffix in _EDGE_LISTS:
-            return from_networkx(nx.Graph(_edge_rows(path)))
+            G = _READERS[suffix](path)
+        else:
+            G = nx.Graph()
+            G.add_edges_from(_edge_rows(path))  # nx.Graph(rows) would swallow a bad row's error
+        social, sets, labels = from_networkx(G)
     except ScenarioError:
         raise
     except Exception as exc:  # a reader's own error: report it as bad input
         raise ScenarioError([Issue(str(path), "audience.import.graph",
                                    f"expected a readable graph; found {exc}")]) from None
-    raise ScenarioError([Issue(str(path), "audience.import.graph", "expected a suffix among "
-                               f"{', '.join([*_READERS, *_EDGE_LISTS])}; found {suffix!r}")])
+    if social.n_rows == 0:
+        raise ScenarioError([Issue(str(path), "audience.import.graph",
+                                   "expected a graph with at least one user; found none")])
+    return social, sets, labels, _scale(G)
 
 
 def read_followers(path: Path, labels: list[Any] | None, n_users: int
@@ -157,6 +174,13 @@ def _edge_rows(path: Path, numbered: bool = False):
             if line == 1 and {a.lower(), b.lower()} & {"user", "source", "from", "u", "account"}:
                 continue  # a header
             yield ((line, (a, b)) if numbered else (a, b))
+
+
+def _scale(G: nx.Graph) -> float | None:
+    """The scale stored on an exported world's account nodes (GEXF drops graph attributes)."""
+    scales = {float(d["scale"]) for _, d in G.nodes(data=True)
+              if d.get("kind") == "account" and "scale" in d}
+    return scales.pop() if len(scales) == 1 else G.graph.get("scale")
 
 
 def _label_key(label: Any) -> tuple[int, Any]:

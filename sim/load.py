@@ -10,13 +10,21 @@ import csv
 import difflib
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .checks import check_consistency
-from .config import AccountSpec, Event, Scenario, resolve_path
+from .config import (
+    AccountSpec,
+    Amplification,
+    Audience,
+    Event,
+    Matrix,
+    Scenario,
+    resolve_path,
+)
 from .errors import Issue, ScenarioError, format_path
 
 __all__ = ["load_scenario", "read_accounts_csv"]
@@ -47,30 +55,47 @@ def load_scenario(path: str | Path) -> Scenario:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([Issue(str(path), "(YAML syntax)",
                                    f"expected valid YAML; found {problem}", line)]) from None
+    if data is None:
+        raise ScenarioError([Issue(str(path), "(top level)", "expected a mapping of scenario "
+                                   "keys; found an empty document")])
     if isinstance(data, dict):
         data.setdefault("name", path.stem)
     lines = _LineMap(root)
-    problems: list[tuple[Loc, str]] = []
+    problems = lines.duplicate_keys()
     try:
         scenario: Scenario | None = Scenario.model_validate(data)
     except ValidationError as exc:
         scenario = None
         problems += [_describe(err) for err in exc.errors()]
-    problems += _cross_check(scenario, data, path.parent)
-    issues = [Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
-              for loc, msg in problems]
-    if scenario is not None and scenario.matrix.accounts_csv and not issues:
-        csv_path = resolve_path(scenario.matrix.accounts_csv, path.parent)
-        extra = read_accounts_csv(csv_path, str(path), lines.line(("matrix", "accounts_csv")))
-        matrix = scenario.matrix.model_copy(
-            update={"accounts": [*scenario.matrix.accounts, *extra], "accounts_csv": None})
-        scenario = scenario.model_copy(update={"matrix": matrix})
-        issues = [Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
-                  for loc, msg in _cross_check(scenario, data, path.parent)]
+    matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
+    issues: list[Issue] = []
+    n_named, csv_path, csv_lines = 0, "", []
+    if matrix is not None and matrix.accounts_csv:
+        csv_file = resolve_path(matrix.accounts_csv, path.parent)
+        n_named, csv_path = len(matrix.accounts), str(csv_file)
+        try:
+            extra, csv_lines = _read_csv(csv_file, str(path),
+                                         lines.line(("matrix", "accounts_csv")))
+            matrix = matrix.model_copy(
+                update={"accounts": [*matrix.accounts, *extra], "accounts_csv": None})
+        except ScenarioError as exc:
+            issues += exc.issues
+            matrix = None  # its accounts are unknown: skip the checks that need them
+    problems += check_consistency(matrix, audience, horizon_days, amplification, events,
+                                  path.parent)
+    for loc, msg in problems:
+        from_csv = csv_path and len(loc) > 2 and loc[:2] == ("matrix", "accounts")
+        index = loc[2] if from_csv else -1
+        if isinstance(index, int) and index >= n_named:  # an account from the CSV
+            row_line = csv_lines[index - n_named]
+            issues.append(Issue(csv_path, f"row {row_line - 1}, column "
+                                f"{format_path(loc[3:])}", msg, row_line))
+        else:
+            issues.append(Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc)))
     if issues:
-        raise ScenarioError(sorted(issues, key=lambda i: i.line or 0))
-    assert scenario is not None
-    return scenario
+        raise ScenarioError(sorted(issues, key=lambda i: (i.file != str(path), i.line or 0)))
+    assert scenario is not None and matrix is not None
+    return scenario.model_copy(update={"matrix": matrix})
 
 
 def read_accounts_csv(path: Path, scenario_file: str = "", line: int | None = None
@@ -79,25 +104,36 @@ def read_accounts_csv(path: Path, scenario_file: str = "", line: int | None = No
 
     Empty cells take the role's default. Problems name the CSV file, row line and column.
     """
+    return _read_csv(path, scenario_file, line)[0]
+
+
+def _read_csv(path: Path, scenario_file: str, line: int | None
+              ) -> tuple[list[AccountSpec], list[int]]:
+    """The CSV's accounts and the line each starts on."""
     if not path.is_file():
         raise ScenarioError([Issue(scenario_file or str(path), "matrix.accounts_csv",
                                    f"expected an existing file; found {str(path)!r}", line)])
-    issues, accounts = [], []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            values = {k.strip(): v.strip() for k, v in row.items()
-                      if k is not None and v not in (None, "")}
-            try:
-                accounts.append(AccountSpec.model_validate(values))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc, msg = _describe(err)
-                    issues.append(Issue(str(path), f"row {reader.line_num - 1}, column "
-                                        f"{format_path(loc)}", msg, reader.line_num))
+    issues, accounts, starts = [], [], []
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            for row in reader:
+                values = {k.strip(): v.strip() for k, v in row.items()
+                          if isinstance(k, str) and isinstance(v, str) and v}
+                try:
+                    accounts.append(AccountSpec.model_validate(values))
+                    starts.append(reader.line_num)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        loc, msg = _describe(err, within=("matrix", "accounts", 0))
+                        issues.append(Issue(str(path), f"row {reader.line_num - 1}, column "
+                                            f"{format_path(loc)}", msg, reader.line_num))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError([Issue(str(path), "(file)", "expected UTF-8 CSV text; found "
+                                   f"{exc}")]) from None
     if issues:
         raise ScenarioError(issues)
-    return accounts
+    return accounts, starts
 
 
 def _read(path: Path) -> str:
@@ -112,25 +148,28 @@ def _read(path: Path) -> str:
     raise ScenarioError([Issue(str(path), "(file)", msg)])
 
 
-def _cross_check(scenario: Scenario | None, data: Any, base_dir: Path) -> list[tuple[Loc, str]]:
-    """Consistency checks on whatever sections validated on their own."""
+def _sections(scenario: Scenario | None, data: Any) -> tuple[
+        Matrix | None, Audience | None, int | None, list[tuple[int, Amplification]],
+        list[tuple[int, Event]]]:
+    """The sections the consistency checks need: all of a valid scenario, else those that
+    validate on their own (a missing key takes its default)."""
     if scenario is not None:
-        return check_consistency(scenario.matrix, scenario.audience, scenario.horizon_days,
-                                 list(enumerate(scenario.amplification)),
-                                 list(enumerate(scenario.events)), base_dir)
+        return (scenario.matrix, scenario.audience, scenario.horizon_days,
+                list(enumerate(scenario.amplification)), list(enumerate(scenario.events)))
     if not isinstance(data, dict):
-        return []
+        return None, None, None, [], []
     fields = Scenario.model_fields
-    part = {name: _try(TypeAdapter(fields[name].annotation), data[name])
-            for name in ("matrix", "audience", "horizon_days") if name in data}
+    part = {name: _try(TypeAdapter(Annotated[fields[name].annotation, fields[name]]),
+                       data[name] if name in data
+                       else fields[name].get_default(call_default_factory=True))
+            for name in ("matrix", "audience", "horizon_days")}
     items = {name: [(i, v) for i, item in enumerate(data.get(name) or [])
                     if (v := _try(adapter, item)) is not None]
              if isinstance(data.get(name), list) else []
-             for name, adapter in (("amplification", TypeAdapter(fields["amplification"]
-                                                                  .annotation.__args__[0])),
+             for name, adapter in (("amplification", TypeAdapter(Amplification)),
                                    ("events", _EVENT))}
-    return check_consistency(part.get("matrix"), part.get("audience"), part.get("horizon_days"),
-                             items["amplification"], items["events"], base_dir)
+    return (part["matrix"], part["audience"], part["horizon_days"], items["amplification"],
+            items["events"])
 
 
 def _try(adapter: TypeAdapter, value: Any) -> Any:
@@ -140,19 +179,25 @@ def _try(adapter: TypeAdapter, value: Any) -> Any:
         return None
 
 
-def _describe(err: Any) -> tuple[Loc, str]:
-    """A pydantic error as (key path, 'expected ...; found ...')."""
+def _describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
+    """A pydantic error as (key path, 'expected ...; found ...').
+
+    ``within`` is where the validated value sits in a scenario, for listing allowed keys.
+    """
     loc, kind, found = tuple(err["loc"]), err["type"], err.get("input")
+    if loc[-1:] == ("[key]",):  # a bad key of a mapping such as matrix.roles
+        loc = loc[:-1]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(within + loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         return loc, (f"unknown key; expected one of {', '.join(allowed)}; found {loc[-1]!r}"
                      + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     if kind == "missing":
         return loc, "expected this key; found it missing"
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return loc + ("kind",), f"expected kind one of {', '.join(_event_kinds())}; found " \
-                                f"{_short(found.get('kind') if isinstance(found, dict) else found)}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = found.get("kind") if isinstance(found, dict) else found
+        return (*loc, "kind"), f"expected kind one of {', '.join(_event_kinds())}; found " \
+                               f"{_short(tag)}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         return loc, msg[len("Value error, "):]
@@ -236,11 +281,11 @@ class _LineMap:
         if node is not None:
             line = node.start_mark.line + 1
         for i, part in enumerate(loc):
+            if i < len(loc) - 1 and part == self._tag(node):
+                continue  # the tag pydantic adds to the path of a discriminated union
             child = self._child(node, part)
-            if child is None:
-                if i < len(loc) - 1:  # a pydantic-internal step (such as a union tag): skip
-                    continue
-                kept.append(part)
+            if child is None:  # a key the file leaves out
+                kept += loc[i:]
                 break
             key_node, node = child
             kept.append(part)
@@ -248,15 +293,46 @@ class _LineMap:
         return kept, line
 
     @staticmethod
+    def _tag(node: Any) -> str | None:
+        """The value of a mapping's ``kind`` key."""
+        child = _LineMap._child(node, "kind")
+        return child[1].value if child is not None else None
+
+    @staticmethod
     def _child(node: Any, part: str | int) -> tuple[Any, Any] | None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == part:
                     return key, value
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                return None, node.value[part]
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+              and 0 <= part < len(node.value)):
+            return None, node.value[part]
         return None
+
+    def duplicate_keys(self) -> list[tuple[Loc, str]]:
+        """Keys given twice in one mapping (YAML would silently keep the last)."""
+        found: list[tuple[Loc, str]] = []
+        visited: set[int] = set()  # aliases may repeat (or nest) a node
+
+        def visit(node: Any, loc: Loc) -> None:
+            if id(node) in visited:
+                return
+            visited.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                seen: set[Any] = set()
+                for key, value in node.value:
+                    if key.value in seen:
+                        found.append(((*loc, key.value), "expected each key once in a mapping; "
+                                       f"found {key.value!r} again on line "
+                                       f"{key.start_mark.line + 1}"))
+                    seen.add(key.value)
+                    visit(value, (*loc, key.value))
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    visit(item, (*loc, i))
+
+        visit(self.root, ())
+        return found
 
     def line(self, loc: Loc) -> int | None:
         return self._walk(loc)[1]

@@ -66,7 +66,7 @@ def world_summary(world: World) -> dict[str, Any]:
             "mean": mean, "median": float(np.median(deg)) if len(deg) else 0.0,
             "p99": float(np.percentile(deg, 99)) if len(deg) else 0.0,
             "max": int(deg.max()) if len(deg) else 0,
-            "tail_exponent": tail_exponent(deg, max(2, int(round(2 * mean)))),
+            "tail_exponent": tail_exponent(deg, max(2, round(2 * mean))),
         },
         "following_share": float(following.mean()) if len(following) else 0.0,
         "leader": None if world.leader is None else world.accounts[world.leader].id,

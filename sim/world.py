@@ -16,6 +16,7 @@ import numpy as np
 from .audience import follower_sets, social_ties
 from .config import AccountSpec, Scenario, resolve_path
 from .csr import CSR
+from .errors import Issue, ScenarioError
 from .layout import auto_scale, resolve_scenario, select
 
 __all__ = ["World", "account_stream", "build_world"]
@@ -95,32 +96,41 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
     >>> w.followers.n_rows, w.n_users
     (5, 2000)
     """
-    from .graph import read_followers, read_social
-
-    base_dir = Path(base_dir)
     resolved = resolve_scenario(scenario)
     accounts = resolved.matrix.accounts
-    audience = scenario.audience
-    imports = audience.import_
-    if imports and imports.graph:
-        social, imported_followers, labels = read_social(resolve_path(imports.graph, base_dir))
-        community = None
+    social, community, imported = _audience(scenario, Path(base_dir))
+    if imported is None:
+        scale = scenario.audience.scale or auto_scale(accounts, social.n_rows,
+                                                      scenario.audience.follower_share)
+        followers = _generate_followers(accounts, scale, social.n_rows, scenario.seed)
     else:
-        social, community = _generate_social(scenario)
-        imported_followers, labels = None, None
-    n_users = social.n_rows
-    if imports and imports.followers:
-        imported_followers = read_followers(resolve_path(imports.followers, base_dir), labels,
-                                            n_users)
-    if imported_followers is not None:
-        scale = audience.scale or 1.0
-        followers = _followers_from_import(imported_followers, accounts, n_users)
-    else:
-        scale = audience.scale or auto_scale(accounts, n_users, audience.follower_share)
-        followers = _generate_followers(accounts, scale, n_users, scenario.seed)
+        sets, imported_scale, source = imported
+        scale = scenario.audience.scale or imported_scale or 1.0
+        followers = _followers_from_import(sets, accounts, social.n_rows, source)
     leader = next((i for i, a in enumerate(accounts) if a.id == scenario.matrix.leader), None)
     return World(tuple(accounts), leader, float(scale), social, followers,
                  _amplification(resolved), community)
+
+
+def _audience(scenario: Scenario, base_dir: Path
+              ) -> tuple[CSR, np.ndarray | None,
+                         tuple[dict[str, np.ndarray], float | None, str] | None]:
+    """Social ties, communities, and imported follower sets (with their scale and file)."""
+    from .graph import read_followers, read_social
+
+    imports = scenario.audience.import_
+    if imports and imports.graph:
+        path = resolve_path(imports.graph, base_dir)
+        social, sets, labels, graph_scale = read_social(path)
+        community = None
+        imported = None if sets is None else (sets, graph_scale, str(path))
+    else:
+        (social, community), labels, imported = _generate_social(scenario), None, None
+    if imports and imports.followers:
+        path = resolve_path(imports.followers, base_dir)
+        # a followers file counts its own users, not an export's: no scale from it
+        imported = (read_followers(path, labels, social.n_rows), None, str(path))
+    return social, community, imported
 
 
 def _generate_social(scenario: Scenario) -> tuple[CSR, np.ndarray]:
@@ -141,7 +151,12 @@ def _generate_followers(accounts: list[AccountSpec], scale: float, n_users: int,
 
 
 def _followers_from_import(sets: dict[str, np.ndarray], accounts: list[AccountSpec],
-                           n_users: int) -> CSR:
+                           n_users: int, source: str) -> CSR:
+    unknown = sorted(set(sets) - {a.id for a in accounts})
+    if unknown:
+        raise ScenarioError([Issue(source, "account", "expected accounts of the matrix ("
+                                   f"{', '.join(a.id for a in accounts)}); found "
+                                   f"{', '.join(map(repr, unknown))}")])
     rows = [np.full(len(sets.get(a.id, ())), i) for i, a in enumerate(accounts)]
     cols = [np.asarray(sets.get(a.id, ()), dtype=np.int64) for a in accounts]
     return CSR.from_pairs(np.concatenate(rows), np.concatenate(cols), len(accounts), n_users)
