@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,6 +46,36 @@ def load_scenario(path: str | Path) -> Scenario:
         ranges, and references that do not resolve.
     """
     path = Path(path)
+    root, data = _parse(path)
+    lines = _LineMap(root)
+    problems = lines.duplicate_keys()
+    try:
+        scenario: Scenario | None = Scenario.model_validate(data)
+    except ValidationError as exc:
+        scenario = None
+        problems += [_describe(err) for err in exc.errors()]
+    matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
+    matrix, issues, csv_rows = _with_csv_accounts(matrix, path, lines)
+    problems += check_consistency(matrix, audience, horizon_days, amplification, events,
+                                  path.parent)
+    issues += [_locate(loc, msg, path, lines, csv_rows) for loc, msg in problems]
+    if issues:
+        raise ScenarioError(sorted(issues, key=lambda i: (i.file != str(path), i.line or 0)))
+    assert scenario is not None and matrix is not None
+    return scenario.model_copy(update={"matrix": matrix})
+
+
+@dataclass(frozen=True)
+class _CsvRows:
+    """Where the accounts read from a CSV came from: accounts from ``first`` on are its rows."""
+
+    path: str
+    first: int
+    lines: list[int]
+
+
+def _parse(path: Path) -> tuple[yaml.Node | None, Any]:
+    """The YAML node tree (for line numbers) and the data, with ``name`` defaulted."""
     text = _read(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -60,42 +91,36 @@ def load_scenario(path: str | Path) -> Scenario:
                                    "keys; found an empty document")])
     if isinstance(data, dict):
         data.setdefault("name", path.stem)
-    lines = _LineMap(root)
-    problems = lines.duplicate_keys()
+    return root, data
+
+
+def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: _LineMap
+                       ) -> tuple[Matrix | None, list[Issue], _CsvRows | None]:
+    """The matrix with its ``accounts_csv`` rows added, or the CSV's problems.
+
+    When the CSV has problems the matrix is dropped (None), so that the checks needing its
+    accounts are skipped rather than reporting its accounts as unknown.
+    """
+    if matrix is None or not matrix.accounts_csv:
+        return matrix, [], None
+    csv_file = resolve_path(matrix.accounts_csv, path.parent)
     try:
-        scenario: Scenario | None = Scenario.model_validate(data)
-    except ValidationError as exc:
-        scenario = None
-        problems += [_describe(err) for err in exc.errors()]
-    matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
-    issues: list[Issue] = []
-    n_named, csv_path, csv_lines = 0, "", []
-    if matrix is not None and matrix.accounts_csv:
-        csv_file = resolve_path(matrix.accounts_csv, path.parent)
-        n_named, csv_path = len(matrix.accounts), str(csv_file)
-        try:
-            extra, csv_lines = _read_csv(csv_file, str(path),
-                                         lines.line(("matrix", "accounts_csv")))
-            matrix = matrix.model_copy(
-                update={"accounts": [*matrix.accounts, *extra], "accounts_csv": None})
-        except ScenarioError as exc:
-            issues += exc.issues
-            matrix = None  # its accounts are unknown: skip the checks that need them
-    problems += check_consistency(matrix, audience, horizon_days, amplification, events,
-                                  path.parent)
-    for loc, msg in problems:
-        from_csv = csv_path and len(loc) > 2 and loc[:2] == ("matrix", "accounts")
-        index = loc[2] if from_csv else -1
-        if isinstance(index, int) and index >= n_named:  # an account from the CSV
-            row_line = csv_lines[index - n_named]
-            issues.append(Issue(csv_path, f"row {row_line - 1}, column "
-                                f"{format_path(loc[3:])}", msg, row_line))
-        else:
-            issues.append(Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc)))
-    if issues:
-        raise ScenarioError(sorted(issues, key=lambda i: (i.file != str(path), i.line or 0)))
-    assert scenario is not None and matrix is not None
-    return scenario.model_copy(update={"matrix": matrix})
+        extra, starts = _read_csv(csv_file, str(path), lines.line(("matrix", "accounts_csv")))
+    except ScenarioError as exc:
+        return None, exc.issues, None
+    merged = matrix.model_copy(update={"accounts": [*matrix.accounts, *extra],
+                                       "accounts_csv": None})
+    return merged, [], _CsvRows(str(csv_file), len(matrix.accounts), starts)
+
+
+def _locate(loc: Loc, msg: str, path: Path, lines: _LineMap, csv_rows: _CsvRows | None
+            ) -> Issue:
+    """An issue at its place: a line of the scenario file, or a row of the accounts CSV."""
+    index = loc[2] if len(loc) > 2 and loc[:2] == ("matrix", "accounts") else -1
+    if csv_rows and isinstance(index, int) and index >= csv_rows.first:
+        line = csv_rows.lines[index - csv_rows.first]
+        return Issue(csv_rows.path, f"row {line - 1}, column {format_path(loc[3:])}", msg, line)
+    return Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
 
 
 def read_accounts_csv(path: Path, scenario_file: str = "", line: int | None = None
@@ -187,6 +212,8 @@ def _describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
     loc, kind, found = tuple(err["loc"]), err["type"], err.get("input")
     if loc[-1:] == ("[key]",):  # a bad key of a mapping such as matrix.roles
         loc = loc[:-1]
+        if kind == "extra_forbidden":  # a key that is not text, such as 1 or null
+            return loc, "expected keys that are text; found a key that is not"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(within + loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

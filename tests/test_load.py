@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from textwrap import dedent
 from typing import Any
@@ -436,7 +437,7 @@ def mutated_yaml(draw: Any) -> str:
     return text
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=int(os.environ.get("MUTATIONS", 150)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=mutated_yaml())
 def test_mutated_scenarios_load_or_fail_cleanly(tmp_path, text):
