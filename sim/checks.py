@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .config import Amplification, Audience, Event, Matrix, parse_layout, resolve_path
-from .layout import auto_scale, expand_slots, select
+from .layout import Slot, auto_scale, expand_slots, select
 
 __all__ = ["Problem", "check_consistency"]
 
@@ -39,8 +39,9 @@ def check_consistency(
         problems += _imports(audience, base_dir)
     if matrix is None:
         return problems
-    problems += _matrix(matrix)
-    accounts = [s.account for s in expand_slots(matrix)]
+    slots = expand_slots(matrix)
+    problems += _matrix(matrix, slots)
+    accounts = [s.account for s in slots]
     ids = sorted({a.id for a in accounts})
     for i, edge in amplification:
         problems += _ref(("amplification", i, "source"), edge.source, accounts, ids)
@@ -55,9 +56,8 @@ def check_consistency(
     return problems
 
 
-def _matrix(matrix: Matrix) -> list[Problem]:
+def _matrix(matrix: Matrix, slots: list[Slot]) -> list[Problem]:
     problems: list[Problem] = []
-    slots = expand_slots(matrix)
     first: dict[str, int | None] = {}
     for slot in slots:
         acc = slot.account
