@@ -8,6 +8,7 @@ messages) lives in :mod:`sim.load`; expanding a layout into accounts lives in :m
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -317,8 +318,9 @@ Event = Annotated[
     Exit | Scandal | Inactive | Ban | Succession | Campaign | CrisisResponse,
     Field(discriminator="kind"),
 ]
-EVENT_KINDS: tuple[str, ...] = (
-    "exit", "scandal", "inactive", "ban", "succession", "campaign", "crisis_response")
+EVENT_KINDS: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["kind"].annotation)[0]
+    for m in typing.get_args(typing.get_args(Event)[0]))
 
 
 class Outputs(_Model):

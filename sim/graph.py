@@ -38,7 +38,7 @@ def to_networkx(world: World) -> nx.DiGraph:
     ``social`` (one edge per undirected tie), ``follows`` (user to account) and
     ``amplifies`` (account to account, with ``weight``).
     """
-    G = nx.DiGraph(scale=world.scale)
+    G = nx.DiGraph()
     community = world.community if world.community is not None else np.full(world.n_users, -1)
     G.add_nodes_from((f"u{i}", {"kind": "user", "index": i, "community": int(c)})
                      for i, c in enumerate(community))
@@ -180,7 +180,7 @@ def _scale(G: nx.Graph) -> float | None:
     """The scale stored on an exported world's account nodes (GEXF drops graph attributes)."""
     scales = {float(d["scale"]) for _, d in G.nodes(data=True)
               if d.get("kind") == "account" and "scale" in d}
-    return scales.pop() if len(scales) == 1 else G.graph.get("scale")
+    return scales.pop() if len(scales) == 1 else None
 
 
 def _label_key(label: Any) -> tuple[int, Any]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .checks import check_consistency
 from .config import (
+    EVENT_KINDS,
     AccountSpec,
     Amplification,
     Audience,
@@ -28,7 +29,7 @@ from .config import (
 )
 from .errors import Issue, ScenarioError, format_path
 
-__all__ = ["load_scenario", "read_accounts_csv"]
+__all__ = ["load_scenario"]
 
 Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
@@ -123,15 +124,6 @@ def _locate(loc: Loc, msg: str, path: Path, lines: _LineMap, csv_rows: _CsvRows 
     return Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
 
 
-def read_accounts_csv(path: Path, scenario_file: str = "", line: int | None = None
-                      ) -> list[AccountSpec]:
-    """Accounts from a CSV with columns ``id, role`` and any account parameter.
-
-    Empty cells take the role's default. Problems name the CSV file, row line and column.
-    """
-    return _read_csv(path, scenario_file, line)[0]
-
-
 def _read_csv(path: Path, scenario_file: str, line: int | None
               ) -> tuple[list[AccountSpec], list[int]]:
     """The CSV's accounts and the line each starts on."""
@@ -223,7 +215,7 @@ def _describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
         return loc, "expected this key; found it missing"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = found.get("kind") if isinstance(found, dict) else found
-        return (*loc, "kind"), f"expected kind one of {', '.join(_event_kinds())}; found " \
+        return (*loc, "kind"), f"expected kind one of {', '.join(EVENT_KINDS)}; found " \
                                f"{_short(tag)}"
     msg = err["msg"]
     if msg.startswith("Value error, "):
@@ -239,11 +231,6 @@ def _describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _event_kinds() -> list[str]:
-    return [typing.get_args(m.model_fields["kind"].annotation)[0]
-            for m in typing.get_args(typing.get_args(Event)[0])]
 
 
 def _allowed_keys(loc: Loc) -> list[str]:
