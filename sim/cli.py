@@ -16,6 +16,14 @@ import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import ScenarioError, build_world, load_scenario, resolve_scenario, scenario_schema
@@ -74,6 +82,65 @@ def show(file: ScenarioFile) -> None:
         resolved = resolve_scenario(load_scenario(file))
     typer.echo(yaml.safe_dump(resolved.to_yaml_dict(), sort_keys=False, allow_unicode=True),
                nl=False)
+
+
+@app.command()
+def run(
+    file: ScenarioFile,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder. Default: the scenario's outputs.dir, else outputs/<name>.",
+        show_default=False)] = None,
+    replications: Annotated[int | None, typer.Option(
+        min=1, help="Monte Carlo replications. Default: the scenario's.",
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        min=0, help="Root random seed. Default: the scenario's.", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Worker processes. Default: all cores. Results do not depend on it.",
+        show_default=False)] = None,
+) -> None:
+    """Simulate a scenario and write its report, charts, tables and summary."""
+    from .montecarlo import run as simulate
+    from .outputs import default_dir
+
+    with user_errors(), Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("replications", total=None)
+        result = simulate(file, replications=replications, seed=seed, workers=workers,
+                          progress=lambda done, total: bar.update(task, completed=done,
+                                                                  total=total))
+        bar.update(task, description="writing outputs")
+        folder = result.save(out_dir if out_dir is not None else default_dir(result))
+    _print_figures(result)
+    report = folder / "report.html"
+    out.print(f"wrote {folder}/" + (f"  report: {report}" if report.exists() else ""),
+              highlight=False)
+
+
+def _print_figures(result: Any) -> None:
+    from .report import headline
+
+    out.print(headline(result), highlight=False)
+    table = Table("figure", "mean", "P5", "P50", "P95", title_justify="left",
+                  title=f"{result.scenario.name}: {result.replications} replications, seed "
+                  f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people")
+    for name, unit in _FIGURES.items():
+        v = result.figures[name]
+        table.add_row(f"{name} ({unit})" if unit else name,
+                      *(_fmt(v[k]) for k in ("mean", "p5", "p50", "p95")))
+    out.print(table)
+
+
+_FIGURES = {"sdi": "", "leader_shapley_share": "", "effective_voices": "accounts",
+            "hhi": "", "trough_pct": "%", "trough_day": "day", "recovery_days": "days",
+            "cumulative_loss_pct": "%", "reach_at_risk": "% of baseline"}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "not within horizon"
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def _export_suffix(value: Path | None) -> Path | None:

@@ -23,6 +23,7 @@ __all__ = [
     "AccountSpec",
     "Amplification",
     "Audience",
+    "Dynamics",
     "Event",
     "Import",
     "Matrix",
@@ -122,11 +123,13 @@ class AccountParams(_Model):
         None, ge=0, le=1, description="Share of the account's posts that carry the brand. "
         + _by_role("brand_share"))
     share_rate: float | None = Field(
-        None, ge=0, le=1, description="Probability that a viewer reshares a post to their "
-        "social ties, per view. " + _by_role("share_rate"))
+        None, ge=0, le=1, description="Probability that a user who sees the account's posts "
+        "on a day reshares them to their social ties, per viewer and day. "
+        + _by_role("share_rate"))
     follow_rate: float | None = Field(
-        None, ge=0, le=1, description="Probability that a viewer who does not follow the "
-        "account starts following it, per view. " + _by_role("follow_rate"))
+        None, ge=0, le=1, description="Probability that a user who sees the account's posts "
+        "without following it starts following it, per viewer and day. "
+        + _by_role("follow_rate"))
     churn_rate: float | None = Field(
         None, ge=0, le=1, description="Base probability that a follower unfollows, per day. "
         + _by_role("churn_rate"))
@@ -323,6 +326,30 @@ EVENT_KINDS: tuple[str, ...] = tuple(
     for m in typing.get_args(typing.get_args(Event)[0]))
 
 
+class Dynamics(_Model):
+    """How posting, feeds, resharing and the audience behave from day to day."""
+
+    posting: Literal["poisson", "regular"] = Field(
+        "poisson", description="How an account's daily posts are drawn: 'poisson' (a Poisson "
+        "number with the account's mean) or 'regular' (the mean's whole part every day, plus "
+        "one more with probability its fraction). Default poisson.")
+    tie_view: Probability = Field(
+        0.1, description="Probability that a social tie of a resharing user sees the reshare. "
+        "Default 0.1.")
+    visibility_half_life_days: float = Field(
+        30.0, gt=0, description="Half-life of an account's feed visibility while it posts "
+        "nothing, days. Default 30.")
+    visibility_recovery: Probability = Field(
+        0.5, description="Share of the lost visibility an account regains on a day it posts. "
+        "Default 0.5.")
+    silent_churn_multiplier: float = Field(
+        3.0, ge=1, description="Churn multiplier of an account whose visibility has fallen to "
+        "0 (linear in lost visibility). Default 3.")
+    distrust_churn_multiplier: float = Field(
+        10.0, ge=1, description="Churn multiplier of a follower whose trust in the brand has "
+        "fallen to 0 (linear in lost trust). Default 10.")
+
+
 class Outputs(_Model):
     """What a run writes."""
 
@@ -330,6 +357,12 @@ class Outputs(_Model):
     charts: list[Literal["png", "svg"]] = Field(
         default_factory=lambda: ["png", "svg"], description="Chart formats. Default png, svg.")
     report: bool = Field(True, description="Write the HTML report. Default true.")
+    threshold: float = Field(
+        0.9, gt=0, lt=1, description="Share of baseline reach a scenario counts as recovered "
+        "at, and below which a replication counts as having fallen. Default 0.9.")
+    smoothing_days: int = Field(
+        7, ge=1, description="Window of the trailing moving average applied to daily reach "
+        "before trough and recovery are read, days. Default 7.")
 
 
 class Scenario(_Model):
@@ -347,6 +380,7 @@ class Scenario(_Model):
     amplification: list[Amplification] = Field(
         default_factory=list, description="Account-influence edges.")
     events: list[Event] = Field(default_factory=list, description="Scenario events.")
+    dynamics: Dynamics = Field(default_factory=Dynamics, description="Day-to-day behaviour.")
     outputs: Outputs = Field(default_factory=Outputs, description="What a run writes.")
 
     @model_validator(mode="before")

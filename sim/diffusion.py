@@ -2,19 +2,23 @@
 
 Every newly active user gets one chance to activate each of its ties, independently with
 probability ``p`` (the sharer's reshare probability). A cascade advances a whole wave at a
-time: the ties of every user activated in the last wave are gathered and drawn in one numpy
-pass, so the cost is proportional to the ties the cascade touches, not to the graph.
+time: the ties of every user activated in the last wave are drawn in one numpy pass (with
+geometric gaps between the ties that fire), so the cost follows the cascade, not the graph.
+The engine runs the same :func:`spread` for every account's posts of a day at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .csr import CSR, sorted_unique
+from .streams import Streams, bernoulli_select
 
-__all__ = ["independent_cascade"]
+__all__ = ["Share", "contains", "independent_cascade", "spread"]
 
 
 def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
@@ -57,40 +61,101 @@ def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
 
 def _cascade(graph: CSR, seeds: np.ndarray, p: float | np.ndarray,
              rng: np.random.Generator) -> np.ndarray:
-    active = np.zeros(graph.n_rows, dtype=bool)
-    frontier = sorted_unique(seeds)
-    active[frontier] = True
-    per_user = np.ndim(p) > 0
-    while len(frontier):
-        starts = graph.indptr[frontier]
-        counts = graph.indptr[frontier + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            break
-        first = np.cumsum(counts) - counts  # where each sharer's ties begin in the wave
-        edges = np.repeat(starts - first, counts) + np.arange(total)
-        chance = np.repeat(np.asarray(p)[frontier], counts) if per_user else p
-        reached = graph.indices[edges[rng.random(total) < chance]]
-        frontier = sorted_unique(reached[~active[reached]])
-        active[frontier] = True
-    return np.flatnonzero(active)
+    return spread(graph, sorted_unique(seeds), p, None, Streams([rng]), np.zeros(1, np.int64))
+
+
+def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
+           share: Share | None, streams: Streams, owner: np.ndarray) -> np.ndarray:
+    """Everyone who sees a piece of content, starting from its first viewers.
+
+    Users and content share one key space, ``key = content * n_users + user``, so the
+    cascades of many pieces of content (every account's posts of a day) run together, each
+    drawing from its owner's stream. A viewer of content ``c`` reshares it with probability
+    ``share.top[c] * share.accept(keys)`` (everyone reshares when ``share`` is None); a
+    resharer's ties each see the content with ``tie_p`` (a number, or one per sharing
+    user); a user sees a piece of content at most once.
+
+    Parameters
+    ----------
+    graph : CSR
+        Social ties.
+    viewers : ndarray of int64
+        Sorted distinct keys of the first viewers.
+    share : Share or None
+        Who reshares.
+    streams : Streams
+        Random streams, one per owner.
+    owner : ndarray of int
+        Stream owner of each content id.
+
+    Returns
+    -------
+    ndarray of int64
+        Sorted distinct keys of every viewer, the first ones included.
+    """
+    n = graph.n_rows
+    seen = new = viewers
+    while len(new):
+        if share is not None:
+            new = share.draw(new, n, streams, owner)
+        users, content = new % n, new // n
+        starts = graph.indptr[users]
+        q = tie_p if np.ndim(tie_p) == 0 else np.asarray(tie_p)[users]
+        segment, position = bernoulli_select(streams, owner[content],
+                                             graph.indptr[users + 1] - starts, q)
+        reached = content[segment] * n + graph.indices[starts[segment] + position]
+        new = sorted_unique(reached)
+        new = new[~contains(seen, new)]
+        seen = np.insert(seen, np.searchsorted(seen, new), new)
+    return seen
+
+
+@dataclass(frozen=True)
+class Share:
+    """Who reshares: viewers of content ``c`` with probability ``top[c]``, each then kept
+    with probability ``accept(keys)`` (for example their trust), when given."""
+
+    top: np.ndarray
+    accept: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def draw(self, keys: np.ndarray, n: int, streams: Streams, owner: np.ndarray
+             ) -> np.ndarray:
+        """The resharers among the sorted viewer ``keys`` (thinning: candidates at the top
+        rate, drawn with geometric gaps, then accepted)."""
+        content = keys // n
+        first = np.flatnonzero(np.r_[True, content[1:] != content[:-1]]) if len(keys) else \
+            np.empty(0, dtype=np.int64)
+        counts = np.diff(np.r_[first, len(keys)])
+        c = content[first]
+        segment, position = bernoulli_select(streams, owner[c], counts, self.top[c])
+        chosen = keys[first[segment] + position]
+        if self.accept is None or not len(chosen):
+            return chosen
+        u = streams.uniforms(owner[chosen // n], np.ones(len(chosen), dtype=np.int64))
+        return chosen[u < self.accept(chosen)]
+
+
+def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in the sorted array ``sorted_keys``."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
 
 
 def _cascade_reference(graph: CSR, seeds: list[int], p: float | np.ndarray,
                        rng: np.random.Generator) -> np.ndarray:
-    """Plain-loop twin of :func:`_cascade`, drawing the same numbers in the same order."""
+    """Slow plain-loop Independent Cascade, one coin per tie, as the textbook states it:
+    the reference the vectorized kernel is tested against in distribution."""
     active = set(seeds)
     frontier = sorted(active)
     while frontier:
-        ties = [(u, int(v)) for u in frontier for v in graph.row(u)]
-        if not ties:
-            break
-        draws = rng.random(len(ties))
         new = set()
-        for (u, v), x in zip(ties, draws):
+        for u in frontier:
             chance = p[u] if np.ndim(p) > 0 else p
-            if x < chance and v not in active:
-                new.add(v)
+            for v in graph.row(u):
+                if rng.random() < chance and int(v) not in active:
+                    new.add(int(v))
         active |= new
         frontier = sorted(new)
     return np.array(sorted(active), dtype=np.int64)

@@ -1,0 +1,429 @@
+"""One replication: a SimPy environment whose processes apply events and run the days.
+
+SimPy schedules account-level happenings: each scenario event is a process that changes a
+small piece of state at its day (an account's posting rate, its brand share, its
+amplification, who follows it, users' trust) and undoes it when its window ends; a daily
+process runs the vectorized day step at ``day + 0.5``, after that day's events. The day
+step works on arrays only: every account's posts of the day, their exposure, amplification
+and reshare cascades run together (:func:`sim.diffusion.spread`). Mechanisms and equations:
+docs/MODEL.md, "Engine".
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .config import (
+    ROLES,
+    Ban,
+    Campaign,
+    CrisisResponse,
+    Event,
+    Exit,
+    Inactive,
+    Scandal,
+    Scenario,
+    Succession,
+)
+from .csr import sorted_unique
+from .diffusion import Share, contains, spread
+from .layout import select
+from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
+from .world import World
+
+__all__ = ["Trace", "simulate"]
+
+_RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
+_POSTS, _DAY = 0, 1
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What one replication of one variant recorded, in simulated users.
+
+    ``reach[t]``: users who saw a brand post on day t; ``trust[t]``: mean trust in the
+    brand; ``followers[t, r]``: follows of role r's accounts; ``shapley`` and ``exclusive``:
+    each account's reach summed over days (Shapley share of each reached user, and users
+    no other account reached).
+    """
+
+    reach: np.ndarray
+    trust: np.ndarray
+    followers: np.ndarray
+    shapley: np.ndarray
+    exclusive: np.ndarray
+
+
+def simulate(world: World, scenario: Scenario, events: Sequence[Event], replication: int
+             ) -> Trace:
+    """Run one replication of ``scenario``'s world under ``events`` (a variant).
+
+    ``scenario`` is the resolved scenario the world was built from; its seed and the
+    replication number key every random stream, one per account, so variants of the same
+    replication draw the same numbers for as long as they stay the same.
+    """
+    env = simpy.Environment()
+    state = _State(world, scenario, replication)
+    for successor in _successors(scenario, world):
+        state.dormant[successor] = True
+    for event in events:
+        env.process(_event_process(env, state, event))
+    env.process(_days(env, state))
+    env.run(until=scenario.horizon_days)
+    return state.trace()
+
+
+def _stream(seed: int, replication: int, account_id: str, purpose: int
+            ) -> np.random.Generator:
+    """The account's own stream in this replication (keyed by its id: removing another
+    account changes nothing here)."""
+    key = (_RUN_STREAM, replication, zlib.crc32(account_id.encode()), purpose)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _successors(scenario: Scenario, world: World) -> list[int]:
+    """Accounts that a succession brings in: silent until then, in every variant."""
+    accounts = list(world.accounts)
+    return [i for e in scenario.events if isinstance(e, Succession)
+            for i in select(e.target, accounts)]
+
+
+def _days(env: simpy.Environment, state: _State) -> Generator[Any, Any, None]:
+    yield env.timeout(0.5)
+    while True:
+        state.step(int(env.now))
+        yield env.timeout(1)
+
+
+class _State:
+    """The mutable state of one replication and the day step over it."""
+
+    def __init__(self, world: World, scenario: Scenario, replication: int):
+        accounts = world.accounts
+        self.world, self.dyn = world, scenario.dynamics
+        self.n, self.A, self.H = world.n_users, len(accounts), scenario.horizon_days
+        self.param = {k: np.array([getattr(a, k) for a in accounts], dtype=float)
+                      for k in ("posts_per_day", "brand_share", "reach_rate", "share_rate",
+                                "follow_rate", "churn_rate", "association")}
+        self.role = np.array([ROLES.index(a.role) for a in accounts])
+        self.post_u = np.array([_stream(scenario.seed, replication, a.id, _POSTS)
+                                .random((2, self.H)) for a in accounts])  # (A, 2, H)
+        self.streams = Streams([_stream(scenario.seed, replication, a.id, _DAY)
+                                for a in accounts])
+        self.owner = np.concatenate([np.arange(self.A), np.arange(self.A)])
+        f = world.followers
+        self.follows = (f.row_ids().astype(np.int64) * self.n + f.indices).astype(np.int64)
+        self.amp = world.amplification.copy()
+        self.visibility = np.ones(self.A)
+        self.brand_on = np.ones(self.A, dtype=bool)
+        self.removed = np.zeros(self.A, dtype=bool)
+        self.dormant = np.zeros(self.A, dtype=bool)
+        self.factors: list[tuple[np.ndarray, float]] = []
+        self.scandals: list[_Scandal] = []
+        self.responses: list[_Response] = []
+        self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
+        self.day = 0
+        self._cdf: dict[bytes, np.ndarray] = {}
+        self.reach = np.zeros(self.H, dtype=np.int64)
+        self.mean_trust = np.ones(self.H)
+        self.role_follows = np.zeros((self.H, len(ROLES)))
+        self.shapley = np.zeros(self.A)
+        self.exclusive = np.zeros(self.A)
+
+    # --- state changes made by events -------------------------------------------------
+    def rate_factor(self) -> np.ndarray:
+        factor = np.where(self.dormant | self.removed, 0.0, 1.0)
+        for idx, f in self.factors:
+            factor[idx] *= f
+        return factor
+
+    def stop_brand(self, idx: np.ndarray) -> None:
+        """The accounts no longer carry the brand nor pass posts on, nor get passed on."""
+        self.brand_on[idx] = False
+        self.amp[idx, :] = 0
+        self.amp[:, idx] = 0
+
+    def remove(self, idx: np.ndarray) -> None:
+        """The accounts are gone: no posts, no followers, no amplification."""
+        self.stop_brand(idx)
+        self.removed[idx] = True
+        self.follows = self.follows[~np.isin(self.follows // self.n, idx)]
+
+    def segment(self, a: int) -> tuple[int, int]:
+        lo, hi = np.searchsorted(self.follows, [a * self.n, (a + 1) * self.n])
+        return int(lo), int(hi)
+
+    def followers_of(self, a: int) -> np.ndarray:
+        lo, hi = self.segment(a)
+        return self.follows[lo:hi] - a * self.n
+
+    def sample_followers(self, a: int, share: float, owner: int) -> np.ndarray:
+        """Each follower of ``a`` independently with probability ``share``."""
+        users = self.followers_of(a)
+        _, pos = bernoulli_select(self.streams, np.array([owner]), np.array([len(users)]),
+                                  np.array([share]))
+        return users[pos]
+
+    def unfollow_all_but(self, a: int, users: np.ndarray) -> None:
+        """``users`` unfollow every account except ``a``."""
+        users = np.sort(users)
+        drop = contains(users, self.follows % self.n) & (self.follows // self.n != a)
+        self.follows = self.follows[~drop]
+
+    def follow(self, keys: np.ndarray) -> None:
+        """Add follows (keys ``account * n + user``); existing ones stay as they are."""
+        keys = sorted_unique(keys)
+        keys = keys[~contains(self.follows, keys)]
+        self.follows = np.insert(self.follows, np.searchsorted(self.follows, keys), keys)
+
+    def trust_of(self, users: np.ndarray, day: int) -> np.ndarray:
+        loss = np.zeros(len(users))
+        for s in self.scandals:
+            loss += s.deficit[users] * s.decay(day)
+        return np.clip(1.0 - loss, 0.0, 1.0)
+
+    # --- the day ----------------------------------------------------------------------
+    def step(self, t: int) -> None:
+        self.day = t
+        factor = self.rate_factor()
+        rate = self.param["posts_per_day"] * factor
+        beta = self.param["brand_share"] * self.brand_on
+        brand_posts = self.posts(rate * beta, self.post_u[:, 0, t])
+        other_posts = self.posts(rate * (1 - beta), self.post_u[:, 1, t])
+        seen = self.expose(t, brand_posts, np.minimum(factor, 1.0))
+        brand = seen[seen < self.A * self.n]
+        self.measure(t, brand)
+        self.gain_followers(brand)
+        self.respond(t, brand)
+        self.lose_trust(t, seen[seen >= self.A * self.n])
+        trust = self.trust_of(np.arange(self.n), t) if self.scandals else None
+        self.churn(trust)
+        posted = brand_posts + other_posts > 0
+        v = self.visibility
+        self.visibility = np.where(posted, v + self.dyn.visibility_recovery * (1 - v),
+                                   v * 0.5 ** (1 / self.dyn.visibility_half_life_days))
+        counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))
+        self.role_follows[t] = np.bincount(self.role, weights=counts, minlength=len(ROLES))
+        if trust is not None:
+            self.mean_trust[t] = trust.mean()
+
+    def posts(self, mean: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The day's posts per account, from its own uniform (inverse CDF)."""
+        if self.dyn.posting == "regular":
+            whole = np.floor(mean)
+            return (whole + (u < mean - whole)).astype(np.int64)
+        key = mean.tobytes()  # rates change only at events: keep their tables
+        if key not in self._cdf:
+            self._cdf[key] = poisson_cdf(mean)
+        return poisson_counts(mean, u, self._cdf[key])
+
+    def expose(self, t: int, brand_posts: np.ndarray, activity: np.ndarray) -> np.ndarray:
+        """Keys ``content * n + user`` of everyone who saw the day's content: brand posts
+        (content = account) and scandal posts (content = A + account). An account passes
+        posts on in proportion to its activity (its posting-rate factor, at most 1)."""
+        q = self.param["reach_rate"] * self.visibility
+        content, audience, chance = [], [], []
+        authors = np.flatnonzero(brand_posts)
+        content.append(authors)
+        audience.append(authors)
+        chance.append(1 - (1 - q[authors]) ** brand_posts[authors])
+        src, dst = np.nonzero(self.amp[authors])
+        if len(src):
+            src = authors[src]
+            u = self.streams.uniforms(src, brand_posts[src])
+            weight = self.amp[src, dst] * activity[dst]
+            hits = np.add.reduceat(u < np.repeat(weight, brand_posts[src]),
+                                   np.cumsum(brand_posts[src]) - brand_posts[src])
+            on = hits > 0
+            content.append(src[on])
+            audience.append(dst[on])
+            chance.append(1 - (1 - q[dst[on]]) ** hits[on])
+        scandal_targets = self.scandal_targets(t)
+        content.append(self.A + scandal_targets)
+        audience.append(scandal_targets)
+        chance.append(q[scandal_targets])
+        content, audience, chance = map(np.concatenate, (content, audience, chance))
+        bounds = np.searchsorted(self.follows, np.arange(self.A + 1) * self.n)
+        seg, pos = bernoulli_select(self.streams, self.owner[content],
+                                    np.diff(bounds)[audience], chance)
+        users = self.follows[bounds[audience[seg]] + pos] % self.n
+        viewers = sorted_unique(content[seg] * self.n + users)
+        return spread(self.world.social, viewers, self.dyn.tie_view, self.share(),
+                      self.streams, self.owner)
+
+    def scandal_targets(self, t: int) -> np.ndarray:
+        live = [s.targets for s in self.scandals if s.start <= t < s.end]
+        targets = np.unique(np.concatenate(live)) if live else np.empty(0, dtype=np.int64)
+        return targets[~self.removed[targets]]
+
+    def share(self) -> Share:
+        """Resharing: the account's share rate times the viewer's trust for brand posts;
+        times the scandal's virality, whatever the trust, for scandal posts."""
+        top = np.concatenate([self.param["share_rate"], self.param["share_rate"]])
+        if not self.scandals:
+            return Share(top)
+        virality = np.ones(self.A)
+        for s in self.scandals:
+            virality[s.targets] = np.maximum(virality[s.targets], s.virality)
+        top[self.A:] = np.minimum(1.0, top[self.A:] * virality)
+
+        def accept(keys: np.ndarray) -> np.ndarray:
+            trust = self.trust_of(keys % self.n, self.day)
+            return np.where(keys >= self.A * self.n, 1.0, trust)
+        return Share(top, accept)
+
+    def measure(self, t: int, brand: np.ndarray) -> None:
+        """Reach, and each reached user's unit split equally among the accounts that
+        reached them (the Shapley value of the coverage game)."""
+        users, author = brand % self.n, brand // self.n
+        per_user = np.bincount(users, minlength=self.n)
+        self.reach[t] = np.count_nonzero(per_user)
+        mine = per_user[users]
+        self.shapley += np.bincount(author, weights=1.0 / np.maximum(mine, 1),
+                                    minlength=self.A)
+        self.exclusive += np.bincount(author[mine == 1], minlength=self.A)
+
+    def gain_followers(self, brand: np.ndarray) -> None:
+        """Viewers who do not follow the account follow it with its follow rate (drawn
+        for every viewer; for a follower it changes nothing)."""
+        content = brand // self.n
+        counts = np.bincount(content, minlength=self.A)
+        starts = np.cumsum(counts) - counts
+        seg, pos = bernoulli_select(self.streams, np.arange(self.A), counts,
+                                    self.param["follow_rate"])
+        self.follow(brand[starts[seg] + pos])
+
+    def respond(self, t: int, brand: np.ndarray) -> None:
+        """Users reached by a crisis response keep only part of their trust losses."""
+        for r in self.responses:
+            if not r.start <= t < r.end:
+                continue
+            users = sorted_unique(brand[np.isin(brand // self.n, r.targets)] % self.n)
+            users = users[~r.reached[users]]
+            r.reached[users] = True
+            self.protection[users] *= 1 - r.protection
+            for s in self.scandals:
+                s.deficit[users] *= 1 - r.protection
+
+    def lose_trust(self, t: int, scandal_keys: np.ndarray) -> None:
+        """Users who saw a scandal post lose severity x association of their trust (less
+        if a crisis response reached them); the loss decays with the scandal's half-life."""
+        for s in self.scandals:
+            if not s.start <= t < s.end:
+                continue
+            mine = scandal_keys[np.isin(scandal_keys // self.n - self.A, s.targets)]
+            users, account = mine % self.n, mine // self.n - self.A
+            loss = s.severity * self.param["association"][account]
+            if self.protection is not None:
+                loss = loss * self.protection[users]
+            np.maximum.at(s.deficit, users, loss / s.decay(t))
+
+    def churn(self, trust: np.ndarray | None) -> None:
+        """Followers unfollow at the account's churn rate, faster from a silent account and
+        for users who lost trust (thinning: candidates at the highest rate, then kept with
+        their own rate's share of it)."""
+        bounds = np.searchsorted(self.follows, np.arange(self.A + 1) * self.n)
+        silent = 1 + (self.dyn.silent_churn_multiplier - 1) * (1 - self.visibility)
+        distrust = self.dyn.distrust_churn_multiplier - 1
+        worst = 1.0 if trust is None else 1 + distrust * (1 - trust.min())
+        top = np.minimum(1.0, self.param["churn_rate"] * silent * worst)
+        accounts = np.arange(self.A)
+        seg, pos = bernoulli_select(self.streams, accounts, np.diff(bounds), top)
+        drop = bounds[seg] + pos
+        if trust is not None and len(drop):
+            own = 1 + distrust * (1 - trust[self.follows[drop] % self.n])
+            u = self.streams.uniforms(seg, np.ones(len(drop), dtype=np.int64))
+            drop = drop[u * worst < own]
+        self.follows = np.delete(self.follows, drop)
+
+    def trace(self) -> Trace:
+        return Trace(self.reach, self.mean_trust, self.role_follows, self.shapley,
+                     self.exclusive)
+
+
+@dataclass
+class _Scandal:
+    targets: np.ndarray
+    start: int
+    end: int
+    severity: float
+    virality: float
+    half_life: float
+    deficit: np.ndarray  # per user, trust lost, referred to the start day
+
+    def decay(self, day: int) -> float:
+        return 0.5 ** ((day - self.start) / self.half_life)
+
+
+@dataclass
+class _Response:
+    targets: np.ndarray
+    start: int
+    end: int
+    protection: float
+    reached: np.ndarray
+
+
+def _event_process(env: simpy.Environment, state: _State, event: Event
+                   ) -> Generator[Any, Any, None]:
+    idx = np.array(select(event.target, list(state.world.accounts)), dtype=np.int64)
+    yield env.timeout(event.day)
+    if isinstance(event, Exit):
+        for a in idx:
+            leaving = state.sample_followers(a, event.unfollow_share, a)
+            state.unfollow_all_but(a, leaving)
+        state.stop_brand(idx)
+    elif isinstance(event, Ban):
+        state.remove(idx)
+    elif isinstance(event, Scandal):
+        state.scandals.append(_Scandal(idx, event.day, event.day + event.duration_days,
+                                       event.severity, event.virality,
+                                       event.trust_half_life_days,
+                                       np.zeros(state.n, dtype=np.float32)))
+    elif isinstance(event, Succession):
+        yield from _succession(env, state, event, idx)
+    else:
+        assert isinstance(event, Inactive | Campaign | CrisisResponse)
+        entry = (idx, event.factor)
+        state.factors.append(entry)
+        if isinstance(event, CrisisResponse):
+            if state.protection is None:
+                state.protection = np.ones(state.n, dtype=np.float32)
+            state.responses.append(_Response(idx, event.day, event.day + event.duration_days,
+                                             event.trust_protection,
+                                             np.zeros(state.n, dtype=bool)))
+        if event.duration_days is not None:
+            yield env.timeout(event.duration_days)
+            state.factors.remove(entry)
+
+
+def _succession(env: simpy.Environment, state: _State, event: Succession, idx: np.ndarray
+                ) -> Generator[Any, Any, None]:
+    """The successor wakes and ramps its posting up linearly over ``ramp_days``; the share
+    ``follower_transfer`` of the predecessor's followers follows it, spread over the ramp."""
+    accounts = list(state.world.accounts)
+    predecessor = event.predecessor or (accounts[state.world.leader].id
+                                        if state.world.leader is not None else None)
+    state.dormant[idx] = False
+    ramp = (idx, 0.0)
+    state.factors.append(ramp)
+    movers = np.empty(0, dtype=np.int64)
+    if predecessor is not None:
+        p = select(predecessor, accounts)[0]
+        movers = state.sample_followers(p, event.follower_transfer, int(idx[0]))
+    when = np.floor(state.streams.uniforms(np.array([idx[0]]), np.array([len(movers)]))
+                    * event.ramp_days).astype(np.int64)
+    for day in range(event.ramp_days):
+        state.factors.remove(ramp)
+        ramp = (idx, (day + 1) / event.ramp_days)
+        state.factors.append(ramp)
+        moving = movers[when == day]
+        state.follow((idx[:, None] * state.n + moving[None, :]).ravel())
+        yield env.timeout(1)
+    state.factors.remove(ramp)
