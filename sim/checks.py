@@ -10,10 +10,19 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .config import Amplification, Audience, Event, Matrix, parse_layout, resolve_path
+from .config import (
+    Amplification,
+    Audience,
+    Event,
+    Matrix,
+    Scenario,
+    parse_layout,
+    resolve_path,
+)
+from .errors import Issue, ScenarioError, format_path
 from .layout import Slot, auto_scale, expand_slots, select
 
-__all__ = ["Problem", "check_consistency"]
+__all__ = ["Problem", "check_consistency", "check_scenario"]
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -54,6 +63,16 @@ def check_consistency(
     if audience is not None and not problems:
         problems += _capacity(accounts, audience)
     return problems
+
+
+def check_scenario(scenario: Scenario, base_dir: Path, source: str = "scenario") -> None:
+    """Raise :class:`ScenarioError` with every cross-section problem of a scenario object
+    (one built in Python rather than loaded from a file)."""
+    problems = check_consistency(scenario.matrix, scenario.audience, scenario.horizon_days,
+                                 list(enumerate(scenario.amplification)),
+                                 list(enumerate(scenario.events)), base_dir)
+    if problems:
+        raise ScenarioError([Issue(source, format_path(loc), msg) for loc, msg in problems])
 
 
 def _matrix(matrix: Matrix, slots: list[Slot]) -> list[Problem]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_scenario
 from .config import Ban, Event, Scenario
 from .engine import Trace, simulate
 from .layout import resolve_scenario
@@ -54,7 +55,9 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
     """
     started = time.perf_counter()
     meta: dict[str, Any] = {"source": None, "file_sha256": None}
-    if not isinstance(scenario, Scenario):
+    if isinstance(scenario, Scenario):
+        check_scenario(scenario, Path(base_dir or "."))
+    else:
         source = Path(scenario)
         scenario = load_scenario(source)
         base_dir = source.parent if base_dir is None else base_dir

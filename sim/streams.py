@@ -117,8 +117,9 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
         budget = np.ceil(mean + 6 * np.sqrt(mean) + 8).astype(np.int64)
         u = streams.uniforms(owner[todo], budget)
         np.log1p(-u, out=u)
-        u /= np.repeat(np.log1p(-q[todo]), budget)
-        np.minimum(u, 2.0 ** 62, out=u)
+        with np.errstate(over="ignore"):
+            u /= np.repeat(np.log1p(-q[todo]), budget)
+        np.minimum(u, float(n.max()) + 1, out=u)  # a gap past the segment's end is enough
         gaps = u.astype(np.int64) + 1  # u >= 0 here, so this is floor(u) + 1
         csum = np.cumsum(gaps)
         first = np.cumsum(budget) - budget
