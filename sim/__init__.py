@@ -4,10 +4,13 @@ from .config import Scenario, parse_layout, scenario_schema
 from .errors import Issue, ScenarioError
 from .layout import expand_accounts, resolve_scenario
 from .load import load_scenario
+from .montecarlo import run
+from .results import RunResult
 from .world import World, build_world
 
 __all__ = [
     "Issue",
+    "RunResult",
     "Scenario",
     "ScenarioError",
     "World",
@@ -16,6 +19,7 @@ __all__ = [
     "load_scenario",
     "parse_layout",
     "resolve_scenario",
+    "run",
     "scenario_schema",
 ]
 __version__ = "0.1.0"
