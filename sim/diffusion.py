@@ -122,12 +122,11 @@ class Share:
              ) -> np.ndarray:
         """The resharers among the sorted viewer ``keys`` (thinning: candidates at the top
         rate, drawn with geometric gaps, then accepted)."""
-        content = keys // n
-        first = np.flatnonzero(np.r_[True, content[1:] != content[:-1]]) if len(keys) else \
-            np.empty(0, dtype=np.int64)
-        counts = np.diff(np.r_[first, len(keys)])
-        c = content[first]
-        segment, position = bernoulli_select(streams, owner[c], counts, self.top[c])
+        bounds = np.searchsorted(keys, np.arange(len(self.top) + 1) * n)
+        counts = np.diff(bounds)
+        c = np.flatnonzero(counts)
+        segment, position = bernoulli_select(streams, owner[c], counts[c], self.top[c])
+        first = bounds[c]
         chosen = keys[first[segment] + position]
         if self.accept is None or not len(chosen):
             return chosen

@@ -22,6 +22,7 @@ from .results import RunResult
 
 __all__ = [
     "ROLE_COLORS",
+    "charts",
     "draw_charts",
     "format_people",
     "plot_attribution",
@@ -179,10 +180,11 @@ def draw_charts(result: RunResult, out_dir: Path,
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     return {name: _save(plot(result), out_dir / name, formats)
-            for name, plot in _charts(result).items()}
+            for name, plot in charts(result).items()}
 
 
-def _charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
+def charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
+    """The charts a run has, by name: each function draws one as a matplotlib Figure."""
     charts = {"reach": plot_reach, "attribution": plot_attribution,
               "dependency": plot_dependency, "influence": plot_influence}
     if any(e.kind == "scandal" for e in result.scenario.events):

@@ -77,6 +77,16 @@ class RunResult:
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def plot(self, name: str):
+        """One chart as a matplotlib Figure: ``reach``, ``attribution``, ``dependency``,
+        ``influence``, or ``trust`` (with a scandal)."""
+        from .plots import charts
+
+        available = charts(self)
+        if name not in available:
+            raise ValueError(f"expected one of {', '.join(available)}; found {name!r}")
+        return available[name](self)
+
     def save(self, out_dir: str | Path | None = None) -> Path:
         """Write tables, JSON, charts and the report into ``out_dir`` (default
         ``outputs/<scenario name>``), atomically; returns the folder."""

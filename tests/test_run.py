@@ -108,3 +108,15 @@ def test_every_bundled_scenario_runs_and_its_report_opens(path, tmp_path):
     _run(str(path), "--out", str(out), "--replications", "2", "--workers", "2")
     loaded, total = images_loaded(out / "report.html")
     assert total >= 4 and loaded == total
+
+
+def test_python_api_runs_a_file_and_plots(scenario_file, tmp_path):
+    """sim.run takes a path; the result has the figures, its charts and save()."""
+    import sim
+
+    result = sim.run(scenario_file, replications=2, workers=1)
+    assert set(result.figures["sdi"]) >= {"mean", "p5", "p50", "p95"}
+    assert type(result.plot("reach")).__name__ == "Figure"
+    with pytest.raises(ValueError, match="expected one of"):
+        result.plot("pie")
+    assert (result.save(tmp_path / "api") / "summary.json").exists()
