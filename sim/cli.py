@@ -121,7 +121,7 @@ def run(
 def _print_figures(result: Any) -> None:
     from .report import headline
 
-    out.print(headline(result), highlight=False)
+    out.print(headline(result), highlight=False, markup=False)
     table = Table("figure", "mean", "P5", "P50", "P95", title_justify="left",
                   title=f"{result.scenario.name}: {result.replications} replications, seed "
                   f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people")
