@@ -57,9 +57,14 @@ def check_consistency(
         problems += _ref(("amplification", i, "target"), edge.target, accounts, ids)
     for i, event in events:
         problems += _ref(("events", i, "target"), event.target, accounts, ids)
-        predecessor = getattr(event, "predecessor", None)
-        if predecessor is not None:
-            problems += _ref(("events", i, "predecessor"), predecessor, accounts, ids)
+        if event.kind == "succession":
+            if event.predecessor is not None:
+                problems += _ref(("events", i, "predecessor"), event.predecessor, accounts,
+                                 ids)
+            elif matrix.leader is None:
+                problems.append((("events", i, "predecessor"),
+                                 "expected the account whose fans the successor takes over "
+                                 "(needed when matrix.leader is not set); found none"))
     if audience is not None and not problems:
         problems += _capacity(accounts, audience)
     return problems

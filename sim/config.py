@@ -42,19 +42,19 @@ LAYOUT_ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "dealer", "
 # Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
 ROLE_DEFAULTS: dict[str, dict[str, float]] = {
     "brand": dict(followers=2_000_000, posts_per_day=2.0, reach_rate=0.05, brand_share=1.0,
-                  share_rate=8.5e-4, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
+                  share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=8.5e-4, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
+                          share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
                           overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
-                   share_rate=1.7e-3, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
+                   share_rate=1.7e-2, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
                    overlap=0.3, monthly_cost=10_000),
     "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
-                     share_rate=1.7e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
+                     share_rate=1.7e-2, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
                      overlap=0.2, monthly_cost=500),
     "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
-                   share_rate=8.5e-4, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
+                   share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
                    overlap=0.2, monthly_cost=1_000),
 }
 
@@ -165,7 +165,8 @@ class Matrix(_Model):
         "Default: none (only the named accounts).")
     leader: str | None = Field(
         None, pattern=f"^{_ID}$", description="Id of the account taken as the strongman. "
-        "Default: none (the engine takes the account with the largest attribution).")
+        "Default: none (a run takes the leader account with the largest attribution, or the "
+        "non-brand account with the largest if there is no leader account).")
     roles: dict[Role, AccountParams] = Field(
         default_factory=dict, description="Overrides of the built-in defaults, per role.")
     accounts: list[AccountSpec] = Field(

@@ -47,17 +47,20 @@ _POSTS, _DAY = 0, 1
 class Trace:
     """What one replication of one variant recorded, in simulated users.
 
-    ``reach[t]``: users who saw a brand post on day t; ``trust[t]``: mean trust in the
-    brand; ``followers[t, r]``: follows of role r's accounts; ``shapley`` and ``exclusive``:
-    each account's reach summed over days (Shapley share of each reached user, and users
-    no other account reached).
+    ``reach[t]``: users who saw a brand post on day t; ``impressions[t]``: (account, user)
+    pairs of such views; ``trust[t]``: mean trust in the brand; ``followers[t, r]``:
+    follows of role r's accounts; ``shapley`` and ``exclusive``: each account's reach
+    summed over days (Shapley share of each reached user, and users no other account
+    reached); ``account_followers``: each account's followers on the last day.
     """
 
     reach: np.ndarray
+    impressions: np.ndarray
     trust: np.ndarray
     followers: np.ndarray
     shapley: np.ndarray
     exclusive: np.ndarray
+    account_followers: np.ndarray
 
 
 def simulate(world: World, scenario: Scenario, events: Sequence[Event], replication: int
@@ -131,6 +134,7 @@ class _State:
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
         self.reach = np.zeros(self.H, dtype=np.int64)
+        self.impressions = np.zeros(self.H, dtype=np.int64)
         self.mean_trust = np.ones(self.H)
         self.role_follows = np.zeros((self.H, len(ROLES)))
         self.shapley = np.zeros(self.A)
@@ -284,6 +288,7 @@ class _State:
         users, author = brand % self.n, brand // self.n
         per_user = np.bincount(users, minlength=self.n)
         self.reach[t] = np.count_nonzero(per_user)
+        self.impressions[t] = len(brand)
         mine = per_user[users]
         self.shapley += np.bincount(author, weights=1.0 / np.maximum(mine, 1),
                                     minlength=self.A)
@@ -343,8 +348,9 @@ class _State:
         self.follows = np.delete(self.follows, drop)
 
     def trace(self) -> Trace:
-        return Trace(self.reach, self.mean_trust, self.role_follows, self.shapley,
-                     self.exclusive)
+        counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))
+        return Trace(self.reach, self.impressions, self.mean_trust, self.role_follows,
+                     self.shapley, self.exclusive, counts)
 
 
 @dataclass

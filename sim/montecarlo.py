@@ -73,9 +73,9 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
     if leader is not None:
         variants["no_leader"] = _without(world, leader)
         traces = run_replications(world, resolved, variants, workers, progress)
-    else:  # first find the strongman: the account with the largest attribution
+    else:  # first find the strongman from the baseline's attribution
         traces = run_replications(world, resolved, variants, workers, progress, total=2 * n)
-        leader = int(np.mean([t.shapley for t in traces["baseline"]], axis=0).argmax())
+        leader = _strongman(world, np.mean([t.shapley for t in traces["baseline"]], axis=0))
         traces |= run_replications(world, resolved, {"no_leader": _without(world, leader)},
                                    workers, progress, done=n, total=2 * n)
     result = _result(resolved, world, leader, traces)
@@ -119,6 +119,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _strongman(world: World, shapley: np.ndarray) -> int:
+    """The person account with the largest attribution: among leader accounts (founder and
+    executives) if there are any, else among all but the brand account."""
+    roles = np.array([a.role for a in world.accounts])
+    candidates = roles == "leader" if (roles == "leader").any() else roles != "brand"
+    if not candidates.any():
+        candidates = np.ones(len(roles), dtype=bool)
+    return int(np.flatnonzero(candidates)[shapley[candidates].argmax()])
+
+
 def _without(world: World, leader: int) -> list[Event]:
     """The counterfactual: the leader's account does not exist (removed on day 0)."""
     return [Ban(kind="ban", target=world.accounts[leader].id, day=0)]
@@ -155,9 +165,11 @@ def _result(scenario: Scenario, world: World, leader: int, traces: dict[str, lis
     return RunResult(
         scenario=scenario, scale=scale, n_users=world.n_users,
         leader=world.accounts[leader].id, reach=reach,
+        impressions={v: stack(v, "impressions") * scale for v in VARIANTS},
         trust={v: stack(v, "trust") for v in VARIANTS},
         followers={v: stack(v, "followers") * scale for v in VARIANTS},
         shapley=shapley, exclusive=stack("baseline", "exclusive") * scale / days,
+        account_followers={v: stack(v, "account_followers") * scale for v in VARIANTS},
         amplification=world.amplification,
         figures=figures(reach, shapley, leader, first, scenario.outputs.threshold,
                         scenario.outputs.smoothing_days, scenario.seed),

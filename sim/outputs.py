@@ -106,15 +106,17 @@ def _write_timeseries(path: Path, result: RunResult) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["day", "variant", "reach_mean", "reach_p5", "reach_p50", "reach_p95",
-                    "trust_mean", *(f"followers_{r}" for r in ROLES)])
+                    "impressions_mean", "trust_mean", *(f"followers_{r}" for r in ROLES)])
         for v in VARIANTS:
             reach = result.reach[v]
             mean = reach.mean(axis=0)
             p5, p50, p95 = np.percentile(reach, [5, 50, 95], axis=0)
+            impressions = result.impressions[v].mean(axis=0)
             trust = result.trust[v].mean(axis=0)
             followers = result.followers[v].mean(axis=0)
             for t in range(reach.shape[1]):
-                w.writerow([t, v, *(f"{x:.1f}" for x in (mean[t], p5[t], p50[t], p95[t])),
+                w.writerow([t, v, *(f"{x:.1f}" for x in (mean[t], p5[t], p50[t], p95[t],
+                                                          impressions[t])),
                             f"{trust[t]:.6f}", *(f"{x:.1f}" for x in followers[t])])
 
 

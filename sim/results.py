@@ -47,6 +47,9 @@ class RunResult:
         Id of the account taken as the strongman.
     reach : dict of str to ndarray, shape (replications, horizon_days)
         Daily brand reach in real people, per variant (see ``VARIANTS``).
+    impressions : dict of str to ndarray, shape (replications, horizon_days)
+        Daily views of brand posts in real people, counting a person once per account and
+        day, per variant.
     trust : dict of str to ndarray, shape (replications, horizon_days)
         Mean trust in the brand over all users (1 = untouched), per variant.
     followers : dict of str to ndarray, shape (replications, horizon_days, len(ROLES))
@@ -56,6 +59,8 @@ class RunResult:
         Mean daily Shapley reach of each account in the baseline, real people.
     exclusive : ndarray, shape (replications, n_accounts)
         Mean daily reach of each account that no other account reached, real people.
+    account_followers : dict of str to ndarray, shape (replications, n_accounts)
+        Each account's followers on the last day, real people, per variant.
     amplification : ndarray, shape (n_accounts, n_accounts)
         ``amplification[a, b]``: probability that b passes a post of a on to its followers.
     figures : dict
@@ -69,10 +74,12 @@ class RunResult:
     n_users: int
     leader: str
     reach: dict[str, np.ndarray]
+    impressions: dict[str, np.ndarray]
     trust: dict[str, np.ndarray]
     followers: dict[str, np.ndarray]
     shapley: np.ndarray
     exclusive: np.ndarray
+    account_followers: dict[str, np.ndarray]
     amplification: np.ndarray
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -122,7 +129,9 @@ class RunResult:
             rows.append({"id": a.id, "role": a.role, "label": a.label or a.id,
                          "shapley_reach": s["mean"], "shapley_p5": s["p5"],
                          "shapley_p95": s["p95"], "share": sh["mean"], "share_p5": sh["p5"],
-                         "share_p95": sh["p95"], "exclusive_reach": ex["mean"]})
+                         "share_p95": sh["p95"], "exclusive_reach": ex["mean"],
+                         "followers_start": a.followers,
+                         "followers_end": float(self.account_followers["baseline"][:, i].mean())})
         return sorted(rows, key=lambda r: -r["shapley_reach"])
 
     def role_attribution(self) -> list[dict[str, Any]]:

@@ -216,10 +216,22 @@ def test_inconsistent_scenario_object_is_refused():
         run(scenario, workers=1)
 
 
-def test_unmarked_leader_is_the_largest_attribution():
-    """Without a marked leader the strongman is the account with the largest Shapley
-    reach."""
-    matrix = {"layout": "1+1+2+2", "accounts": [
-        {"id": "founder", "role": "leader", "followers": 3_000_000}]}
-    result = run(_scenario(horizon_days=20, replications=2, matrix=matrix), workers=1)
-    assert result.leader == result.attribution()[0]["id"] == "founder"
+def test_succession_needs_a_predecessor_without_a_marked_leader():
+    scenario = _scenario(matrix={"layout": "1+1+2+2"}, events=[
+        {"kind": "succession", "target": "leader_2", "day": 5}])
+    with pytest.raises(ScenarioError, match=r"events\[0\]\.predecessor"):
+        run(scenario, workers=1)
+
+
+@pytest.mark.parametrize("layout", ["1+1+2+2", "1+2+0+2"])
+def test_unmarked_leader_is_the_person_with_the_largest_attribution(layout):
+    """Without a marked leader the strongman is the leader account with the largest Shapley
+    reach (never the brand account, which carries more in this world); with no leader
+    accounts, the largest non-brand account."""
+    result = run(_scenario(horizon_days=20, replications=2, matrix={"layout": layout}),
+                 workers=1)
+    rows = result.attribution()
+    assert rows[0]["id"] == "brand"
+    people = [r for r in rows if r["role"] == "leader"] or [r for r in rows
+                                                             if r["role"] != "brand"]
+    assert result.leader == people[0]["id"]

@@ -76,12 +76,16 @@ def make_result(data: dict = SCENARIO, figures: dict = FIGURES, seed: int = 0) -
         scenario=scenario, scale=scenario.audience.scale, n_users=scenario.audience.users,
         leader="founder",
         reach={"baseline": base, "scenario": base * drop, "no_leader": base * 0.55},
+        impressions={"baseline": base * 1.2, "scenario": base * drop * 1.2,
+                     "no_leader": base * 0.6},
         trust={"baseline": 1 - rng.uniform(0, 0.01, (reps, days)),
                "scenario": trust - rng.uniform(0, 0.05, (reps, days)),
                "no_leader": 1 - rng.uniform(0, 0.01, (reps, days))},
         followers={v: rng.uniform(1e4, 1e6, (reps, days, len(ROLES)))
                    for v in ("baseline", "scenario", "no_leader")},
         shapley=shapley, exclusive=shapley * rng.uniform(0.2, 0.5, shapley.shape),
+        account_followers={v: rng.uniform(1e3, 1e5, (reps, shapley.shape[1]))
+                           for v in ("baseline", "scenario", "no_leader")},
         amplification=amplification, figures=figures,
         meta={"seed": 9, "replications": reps, "wall_time_s": 12.3,
               "command": f"riskmodel run {EVIL}", "versions": {"riskmodel": "0.1.0"},

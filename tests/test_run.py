@@ -61,7 +61,8 @@ def test_run_writes_every_output(scenario_file, tmp_path):
     assert manifest["versions"]["numpy"] and manifest["wall_time_s"] > 0
     assert manifest["scenario"]["matrix"]["accounts"][0]["id"]
     header = (out / "timeseries.csv").read_text().splitlines()[0]
-    assert header.startswith("day,variant,reach_mean,reach_p5,reach_p50,reach_p95,trust_mean")
+    assert header.startswith("day,variant,reach_mean,reach_p5,reach_p50,reach_p95,"
+                             "impressions_mean,trust_mean,followers_brand")
     assert "sdi" in printed and "report" in printed
 
 
