@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels import gap_positions, take
+
 __all__ = ["Streams", "bernoulli_select", "poisson_cdf", "poisson_counts"]
 
 
@@ -30,58 +32,29 @@ class Streams:
     def uniforms(self, owner: np.ndarray, count: np.ndarray) -> np.ndarray:
         """``count[i]`` uniforms in [0, 1) from ``owner[i]``'s stream for each segment ``i``,
         concatenated in segment order."""
-        count = np.asarray(count, dtype=np.int64)
         owner = np.asarray(owner, dtype=np.int64)
-        total = int(count.sum())
-        if total == 0:
-            return np.empty(0)
-        block = self._block
-        per_owner = np.bincount(owner, weights=count, minlength=len(self.generators)
-                                ).astype(np.int64)
-        # where each segment's numbers start in its owner's unread numbers
-        if len(owner) > 1 and not (owner[1:] > owner[:-1]).all():
-            order = np.argsort(owner, kind="stable")
-            ahead = np.cumsum(count[order]) - count[order]
-            within = np.empty(len(owner), dtype=np.int64)
-            within[order] = ahead - (np.cumsum(per_owner) - per_owner)[owner[order]]
-        else:
-            within = np.zeros(len(owner), dtype=np.int64)
-        source = owner * block + self._next[owner] + within
-        starts = np.cumsum(count) - count
-        short = np.flatnonzero(self._next + per_owner > block)
-        if not len(short):
-            self._next += per_owner
-            return self._buffer.ravel()[_segment_gather(source, starts, count, total)]
-        # owners whose block runs out read further ahead; their numbers come from `extra`
-        extra = [self._read_ahead(o, int(per_owner[o])) for o in short]
-        at = np.cumsum([0] + [len(e) for e in extra[:-1]])
-        is_short = np.isin(owner, short)
-        source[is_short] = at[np.searchsorted(short, owner[is_short])] + within[is_short]
-        self._next[~np.isin(np.arange(len(self._next)), short)] += per_owner[
-            ~np.isin(np.arange(len(self._next)), short)]
-        index = _segment_gather(source, starts, count, total)
-        from_extra = np.repeat(is_short, count)
-        out = np.empty(total)
-        out[~from_extra] = self._buffer.ravel()[index[~from_extra]]
-        out[from_extra] = np.concatenate(extra)[index[from_extra]]
-        return out
+        count = np.asarray(count, dtype=np.int64)
+        need = np.bincount(owner, weights=count, minlength=len(self.generators))
+        short = np.flatnonzero(self._next + need > self._block)
+        if len(short):
+            self._read_ahead(short, int(need.max()))
+        return take(self._buffer, self._next, owner, count)
 
-    def _read_ahead(self, o: int, need: int) -> np.ndarray:
-        """The next ``need`` numbers of owner ``o``; its buffer then holds what follows."""
-        block = self._block
-        rest = self._buffer[o, self._next[o]:].copy()
-        fresh = self.generators[o].random(-(-(need - len(rest)) // block) * block)
-        taken = need - len(rest)
-        leftover = fresh[taken:]
-        self._buffer[o, block - len(leftover):] = leftover
-        self._next[o] = block - len(leftover)
-        return np.concatenate([rest, fresh[:taken]])
-
-
-def _segment_gather(src_start: np.ndarray, dst_start: np.ndarray, count: np.ndarray,
-                    total: int) -> np.ndarray:
-    """Index array mapping each destination position to its source position."""
-    return np.repeat(src_start - dst_start, count) + np.arange(total)
+    def _read_ahead(self, owners: np.ndarray, need: int) -> None:
+        """Move the owners' unread numbers to the front of their rows and fill the rest from
+        their generators (widening every row first if one call needs more than a row)."""
+        filled = self._block
+        if need > self._block:
+            self._block = max(2 * self._block, need)
+            wider = np.empty((len(self.generators), self._block))
+            wider[:, :filled] = self._buffer
+            self._buffer = wider
+            owners = np.arange(len(self.generators))
+        for o in owners:
+            rest = self._buffer[o, self._next[o]:filled].copy()
+            self._buffer[o, :len(rest)] = rest
+            self._buffer[o, len(rest):] = self.generators[o].random(self._block - len(rest))
+            self._next[o] = 0
 
 
 def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.ndarray
@@ -115,20 +88,10 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
         remaining = n[todo] - start
         mean = remaining * q[todo]
         budget = np.ceil(mean + 6 * np.sqrt(mean) + 8).astype(np.int64)
-        u = streams.uniforms(owner[todo], budget)
-        np.log1p(-u, out=u)
-        with np.errstate(over="ignore"):
-            u /= np.repeat(np.log1p(-q[todo]), budget)
-        np.minimum(u, float(n.max()) + 1, out=u)  # a gap past the segment's end is enough
-        gaps = u.astype(np.int64) + 1  # u >= 0 here, so this is floor(u) + 1
-        csum = np.cumsum(gaps)
-        first = np.cumsum(budget) - budget
-        before = csum[first] - gaps[first]  # cumulative sum before each segment
-        pos = csum + np.repeat(start - before - 1, budget)
-        keep = pos < np.repeat(n[todo], budget)
-        segments.append(np.repeat(todo, budget)[keep])
-        positions.append(pos[keep])
-        reached = start + csum[first + budget - 1] - before  # first trial after the last gap
+        log_u = np.log1p(-streams.uniforms(owner[todo], budget))
+        seg, pos, reached = gap_positions(log_u, budget, np.log1p(-q[todo]), n[todo], start)
+        segments.append(todo[seg])
+        positions.append(pos)
         more = reached < n[todo]
         todo, start = todo[more], reached[more]
     if not segments:
