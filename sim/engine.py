@@ -51,7 +51,10 @@ class Trace:
     pairs of such views; ``trust[t]``: mean trust in the brand; ``followers[t, r]``:
     follows of role r's accounts; ``shapley`` and ``exclusive``: each account's reach
     summed over days (Shapley share of each reached user, and users no other account
-    reached); ``account_followers``: each account's followers on the last day.
+    reached); ``account_followers``: each account's followers on the last day;
+    ``coverage``: which sets of accounts reached users, as bit masks (bit a for account a)
+    and the user-days each set reached, so that the reach of any coalition under the
+    coverage game is a lookup (empty beyond 64 accounts).
     """
 
     reach: np.ndarray
@@ -61,6 +64,7 @@ class Trace:
     shapley: np.ndarray
     exclusive: np.ndarray
     account_followers: np.ndarray
+    coverage: tuple[np.ndarray, np.ndarray]
 
 
 def simulate(world: World, scenario: Scenario, events: Sequence[Event], replication: int
@@ -133,6 +137,7 @@ class _State:
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
+        self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)
         self.impressions = np.zeros(self.H, dtype=np.int64)
         self.mean_trust = np.ones(self.H)
@@ -293,6 +298,8 @@ class _State:
         self.shapley += np.bincount(author, weights=1.0 / np.maximum(mine, 1),
                                     minlength=self.A)
         self.exclusive += np.bincount(author[mine == 1], minlength=self.A)
+        if self.A <= 64:
+            self._overlaps.append(_masks(users[mine > 1], author[mine > 1]))
 
     def gain_followers(self, brand: np.ndarray) -> None:
         """Viewers who do not follow the account follow it with its follow rate (drawn
@@ -350,7 +357,31 @@ class _State:
     def trace(self) -> Trace:
         counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))
         return Trace(self.reach, self.impressions, self.mean_trust, self.role_follows,
-                     self.shapley, self.exclusive, counts)
+                     self.shapley, self.exclusive, counts, self.coverage())
+
+    def coverage(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct account sets (bit masks) and the user-days each reached."""
+        if self.A > 64:
+            return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+        alone = np.flatnonzero(self.exclusive)
+        masks = np.sort(np.concatenate(self._overlaps or [np.empty(0, dtype=np.uint64)]))
+        first = np.flatnonzero(np.r_[True, masks[1:] != masks[:-1]]) if len(masks) else \
+            np.empty(0, dtype=np.int64)
+        counts = np.diff(np.r_[first, len(masks)])
+        return (np.concatenate([np.left_shift(np.uint64(1), alone.astype(np.uint64)),
+                                masks[first]]),
+                np.concatenate([self.exclusive[alone].astype(np.int64), counts]))
+
+
+def _masks(users: np.ndarray, author: np.ndarray) -> np.ndarray:
+    """One bit mask per user: the accounts that reached them."""
+    if not len(users):
+        return np.empty(0, dtype=np.uint64)
+    order = np.argsort(users, kind="stable")
+    users = users[order]
+    bits = np.left_shift(np.uint64(1), author[order].astype(np.uint64))
+    first = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    return np.bitwise_or.reduceat(bits, first)
 
 
 @dataclass

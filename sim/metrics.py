@@ -13,7 +13,8 @@ import numpy as np
 
 from .results import spread
 
-__all__ = ["damage", "dependency", "figures", "reach_at_risk", "smooth"]
+__all__ = ["coalition_reach", "damage", "dependency", "figures", "reach_at_risk",
+           "robustness", "smooth"]
 
 
 def smooth(reach: np.ndarray, days: int) -> np.ndarray:
@@ -96,3 +97,34 @@ def figures(reach: dict[str, np.ndarray], shapley: np.ndarray, leader: int,
     out["recovered_share"] = float(np.isfinite(dmg["recovery_days"]).mean())
     out["first_event_day"] = first_event_day
     return out
+
+
+def _bits(masks: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Boolean matrix: row per mask, column per account."""
+    shifts = np.arange(n_accounts, dtype=np.uint64)
+    return ((masks[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool)
+
+
+def coalition_reach(masks: np.ndarray, counts: np.ndarray, coalition: np.ndarray) -> float:
+    """User-days reached by a set of accounts under the coverage game: every user-day one
+    of them reached (``coalition`` a boolean per account)."""
+    hit = _bits(masks, len(coalition))[:, coalition].any(axis=1)
+    return float(counts[hit].sum())
+
+
+def robustness(masks: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Share of reach left after removing the first k accounts of ``order``, for k = 0 to
+    the number of accounts (coverage game: the others' reach stays as it was).
+
+    A reached user-day is lost once every account that reached it is removed, that is
+    after the latest of them in the removal order.
+    """
+    n = len(order)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    last = np.where(_bits(masks, n), rank[None, :], -1).max(axis=1, initial=-1)
+    lost = np.bincount(last, weights=counts, minlength=n)  # lost when the k-th goes
+    total = counts.sum()
+    if total == 0:
+        return np.ones(n + 1)
+    return 1 - np.concatenate(([0.0], np.cumsum(lost))) / total

@@ -24,7 +24,7 @@ from .config import Ban, Event, Scenario
 from .engine import Trace, simulate
 from .layout import resolve_scenario
 from .load import load_scenario
-from .metrics import figures
+from .metrics import figures, robustness
 from .results import VARIANTS, RunResult
 from .world import World, build_world
 
@@ -111,6 +111,22 @@ def run_replications(world: World, scenario: Scenario, variants: dict[str, Seque
     return {v: [results[r][v] for r in range(n)] for v in variants}
 
 
+def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,
+                orders: int = 100) -> dict[str, np.ndarray]:
+    """Reach left as accounts are removed, largest attribution first against random orders
+    (the same random orders in every replication)."""
+    if not len(baseline[0].coverage[0]) and shapley.sum() > 0:
+        return {}  # more accounts than bit masks hold
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+    shuffles = [rng.permutation(len(shapley)) for _ in range(orders)]
+    targeted = np.argsort(-shapley, kind="stable")
+    return {
+        "targeted": np.array([robustness(*t.coverage, targeted) for t in baseline]),
+        "random": np.array([np.mean([robustness(*t.coverage, o) for o in shuffles], axis=0)
+                            for t in baseline]),
+    }
+
+
 def _workers(workers: int | None, replications: int) -> int:
     return max(1, min(workers or os.cpu_count() or 1, replications))
 
@@ -171,6 +187,7 @@ def _result(scenario: Scenario, world: World, leader: int, traces: dict[str, lis
         shapley=shapley, exclusive=stack("baseline", "exclusive") * scale / days,
         account_followers={v: stack(v, "account_followers") * scale for v in VARIANTS},
         amplification=world.amplification,
+        robustness=_robustness(traces["baseline"], shapley.mean(axis=0), scenario.seed),
         figures=figures(reach, shapley, leader, first, scenario.outputs.threshold,
                         scenario.outputs.smoothing_days, scenario.seed),
         meta={"seed": scenario.seed, "replications": scenario.replications})

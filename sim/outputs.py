@@ -49,6 +49,8 @@ def summary(result: RunResult) -> dict[str, Any]:
         "attribution": [{k: row[k] for k in ("id", "role", "shapley_reach", "share",
                                              "exclusive_reach")}
                         for row in result.attribution()],
+        "robustness": {k: [round(float(x), 6) for x in v.mean(axis=0)]
+                       for k, v in result.robustness.items()},
         "roles": [{k: row[k] for k in ("role", "accounts", "shapley_reach", "share",
                                        "exclusive_reach")}
                   for row in result.role_attribution()],

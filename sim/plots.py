@@ -29,6 +29,7 @@ __all__ = [
     "plot_dependency",
     "plot_influence",
     "plot_reach",
+    "plot_robustness",
     "plot_trust",
 ]
 
@@ -129,6 +130,27 @@ def plot_dependency(result: RunResult) -> Figure:
     return fig
 
 
+def plot_robustness(result: RunResult) -> Figure:
+    """Brand reach left as accounts are removed: largest attribution first against random
+    order (after Albert, Jeong and Barabasi 2000)."""
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    styles = {"targeted": ("Largest attribution first", "#D55E00"),
+              "random": ("Random order (mean of 100 orders)", "#0072B2")}
+    for key, (label, color) in styles.items():
+        curves = 100 * result.robustness[key]
+        k = np.arange(curves.shape[1])
+        lo, hi = np.percentile(curves, [5, 95], axis=0)
+        ax.fill_between(k, lo, hi, color=color, alpha=0.18, lw=0)
+        ax.plot(k, curves.mean(axis=0), color=color, lw=2, marker="o", ms=3, label=label)
+    ax.set_ylim(0, 102)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    _style(ax, "Brand reach left as accounts are removed", "Accounts removed",
+           "Reach left (% of baseline)")
+    ax.legend(frameon=False, fontsize=9)
+    return fig
+
+
 def plot_influence(result: RunResult) -> Figure:
     """The account-influence graph: node size by Shapley reach, colour by role, directed
     edges by amplification weight, labels on the largest accounts."""
@@ -187,6 +209,8 @@ def charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
     """The charts a run has, by name: each function draws one as a matplotlib Figure."""
     charts = {"reach": plot_reach, "attribution": plot_attribution,
               "dependency": plot_dependency, "influence": plot_influence}
+    if result.robustness:
+        charts["robustness"] = plot_robustness
     if any(e.kind == "scandal" for e in result.scenario.events):
         charts["trust"] = plot_trust
     return charts

@@ -51,6 +51,10 @@ CHART_CAPTIONS: dict[str, str] = {
                    "several accounts counts once, split equally) and each role's share.",
     "influence": "Who passes whose posts on: accounts sized by reach and coloured by role; "
                  "arrows show amplification, thicker for more.",
+    "robustness": "Key players: the share of brand reach left when accounts are removed, "
+                  "largest attribution first against random order (bands P5-P95 over "
+                  "replications). Each account's own reach is taken as it was (the coverage "
+                  "view); the SDI above simulates the world without the leader in full.",
 }
 
 EVENT_PHRASES: dict[str, str] = {

@@ -63,6 +63,10 @@ class RunResult:
         Each account's followers on the last day, real people, per variant.
     amplification : ndarray, shape (n_accounts, n_accounts)
         ``amplification[a, b]``: probability that b passes a post of a on to its followers.
+    robustness : dict of str to ndarray, shape (replications, n_accounts + 1)
+        Share of baseline reach left after removing k accounts (coverage game), removing
+        them in order of attribution (``targeted``) or at random (``random``, mean over
+        random orders); empty beyond 64 accounts.
     figures : dict
         Headline figures, each ``{"mean", "p5", "p50", "p95"}`` (see :mod:`sim.metrics`).
     meta : dict
@@ -81,6 +85,7 @@ class RunResult:
     exclusive: np.ndarray
     account_followers: dict[str, np.ndarray]
     amplification: np.ndarray
+    robustness: dict[str, np.ndarray] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -26,7 +26,8 @@ SMALL_RUN = {
                {"kind": "exit", "target": "founder", "day": 20}],
 }
 OUTPUTS = {"summary.json", "timeseries.csv", "attribution.csv", "manifest.json", "report.html",
-           *(f"{c}.{x}" for c in ("reach", "attribution", "dependency", "influence", "trust")
+           *(f"{c}.{x}" for c in ("reach", "attribution", "dependency", "influence", "trust",
+                                  "robustness")
              for x in ("png", "svg"))}
 
 
