@@ -375,7 +375,16 @@ class Scenario(_Model):
     description: str = Field("", description="What question the scenario answers.")
     seed: int = Field(0, ge=0, description="Root random seed. Default 0.")
     horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days. Default 365.")
-    replications: int = Field(100, ge=1, description="Monte Carlo replications. Default 100.")
+    replications: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        100, description="Monte Carlo replications, or 'auto': add replications in batches "
+        "of 10 until the 95% half-width of the mean SDI, leader share and cumulative loss "
+        "(as shares) is at most `precision`, or `max_replications` is reached. Default 100.")
+    precision: float = Field(
+        0.01, gt=0, lt=1, description="With replications 'auto': target 95% half-width of "
+        "the headline shares' means (0.01 = +-1 percentage point). Default 0.01.")
+    max_replications: int = Field(
+        1000, ge=2, description="With replications 'auto': the most replications to run. "
+        "Default 1000.")
     audience: Audience = Field(default_factory=Audience, description="Simulated audience.")
     matrix: Matrix = Field(default_factory=Matrix, description="The account matrix.")
     amplification: list[Amplification] = Field(

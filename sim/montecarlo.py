@@ -24,11 +24,13 @@ from .config import Ban, Event, Scenario
 from .engine import Trace, simulate
 from .layout import resolve_scenario
 from .load import load_scenario
-from .metrics import figures, robustness
+from .metrics import damage, dependency, figures, robustness
 from .results import VARIANTS, RunResult
 from .world import World, build_world
 
-__all__ = ["Progress", "run", "run_replications"]
+__all__ = ["AUTO_BATCH", "Progress", "run", "run_replications"]
+
+AUTO_BATCH = 10  # replications added at a time with ``replications: auto``
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) as they finish."""
@@ -67,48 +69,91 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
     scenario = scenario.model_copy(update=overrides)
     resolved = resolve_scenario(scenario)
     world = build_world(scenario, "." if base_dir is None else base_dir)
-    leader = world.leader
-    variants: dict[str, Sequence[Event]] = {"baseline": [], "scenario": resolved.events}
-    n = resolved.replications
-    if leader is not None:
-        variants["no_leader"] = _without(world, leader)
-        traces = run_replications(world, resolved, variants, workers, progress)
-    else:  # first find the strongman from the baseline's attribution
-        traces = run_replications(world, resolved, variants, workers, progress, total=2 * n)
-        leader = _strongman(world, np.mean([t.shapley for t in traces["baseline"]], axis=0))
-        traces |= run_replications(world, resolved, {"no_leader": _without(world, leader)},
-                                   workers, progress, done=n, total=2 * n)
+    traces, leader, precision = _paired_replications(world, resolved, workers, progress)
     result = _result(resolved, world, leader, traces)
-    result.meta.update(meta, workers=_workers(workers, n),
-                       wall_time_s=round(time.perf_counter() - started, 3))
+    result.meta.update(meta, workers=_workers(workers, len(traces["baseline"])),
+                       precision=precision, wall_time_s=round(time.perf_counter() - started, 3))
     return result
 
 
+def _paired_replications(world: World, scenario: Scenario, workers: int | None,
+                         progress: Progress | None
+                         ) -> tuple[dict[str, list[Trace]], int, dict[str, float]]:
+    """All variants' replications, in batches until the precision target when
+    ``replications`` is ``auto``; the strongman; and the reached 95% half-widths."""
+    auto = scenario.replications == "auto"
+    planned = scenario.max_replications if auto else int(scenario.replications)
+    batch = AUTO_BATCH if auto else planned
+    leader = world.leader
+    events = {"baseline": [], "scenario": scenario.events}
+    traces: dict[str, list[Trace]] = {v: [] for v in VARIANTS}
+    unmarked = leader is None
+    total = planned * (2 if unmarked else 1)
+    half_widths: dict[str, float] = {}
+    while len(traces["baseline"]) < planned:
+        done = len(traces["baseline"])
+        reps = range(done, min(done + batch, planned))
+        counted = done * (2 if unmarked else 1)
+        if leader is None:  # the strongman comes from the first batch's attribution
+            new = run_replications(world, scenario, events, reps, workers, progress,
+                                   counted, total)
+            leader = _strongman(world, np.mean([t.shapley for t in new["baseline"]], axis=0))
+            new |= run_replications(world, scenario, {"no_leader": _without(world, leader)},
+                                    reps, workers, progress, counted + len(reps), total)
+        else:
+            variants = {**events, "no_leader": _without(world, leader)}
+            new = run_replications(world, scenario, variants, reps, workers, progress,
+                                   counted + (len(reps) if unmarked else 0), total)
+        for v in VARIANTS:
+            traces[v] += new[v]
+        half_widths = _half_widths(traces, leader, scenario)
+        if auto and max(half_widths.values()) <= scenario.precision:
+            break
+    return traces, leader, half_widths
+
+
+def _half_widths(traces: dict[str, list[Trace]], leader: int, scenario: Scenario
+                 ) -> dict[str, float]:
+    """95% half-widths of the means of the headline shares (SDI, the leader's share and
+    the cumulative loss as a share of reach)."""
+    reach = {v: np.array([t.reach for t in traces[v]], dtype=float) for v in VARIANTS}
+    shapley = np.array([t.shapley for t in traces["baseline"]])
+    dep = dependency(reach["baseline"], reach["no_leader"], shapley, leader)
+    loss = damage(reach["baseline"], reach["scenario"],
+                  min((e.day for e in scenario.events), default=0),
+                  scenario.outputs.threshold, scenario.outputs.smoothing_days)
+    values = {"sdi": dep["sdi"], "leader_shapley_share": dep["leader_shapley_share"],
+              "cumulative_loss": loss["cumulative_loss_pct"] / 100}
+    n = len(traces["baseline"])
+    return {k: float(1.96 * v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+            for k, v in values.items()}
+
+
 def run_replications(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]],
-                     workers: int | None = None, progress: Progress | None = None,
-                     done: int = 0, total: int | None = None) -> dict[str, list[Trace]]:
-    """Every replication of every variant, in replication order.
+                     replications: range, workers: int | None = None,
+                     progress: Progress | None = None, done: int = 0,
+                     total: int | None = None) -> dict[str, list[Trace]]:
+    """The given replications of every variant, in replication order.
 
     ``done`` and ``total`` place the progress count when a run makes more than one pass.
     """
-    n = scenario.replications
-    total = total or n
-    workers = _workers(workers, n)
+    total = total or len(replications)
+    workers = _workers(workers, len(replications))
     results: dict[int, dict[str, Trace]] = {}
     if workers == 1:
-        for r in range(n):
+        for r in replications:
             results[r] = _replicate(world, scenario, variants, r)
             if progress:
                 progress(done + len(results), total)
     else:
         with ProcessPoolExecutor(workers, initializer=_share,
                                  initargs=(world, scenario, variants)) as pool:
-            futures = {pool.submit(_replicate_shared, r): r for r in range(n)}
+            futures = {pool.submit(_replicate_shared, r): r for r in replications}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 if progress:
                     progress(done + len(results), total)
-    return {v: [results[r][v] for r in range(n)] for v in variants}
+    return {v: [results[r][v] for r in replications] for v in variants}
 
 
 def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,

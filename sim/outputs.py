@@ -43,6 +43,7 @@ def summary(result: RunResult) -> dict[str, Any]:
                                       "effective_voices", "trough_pct", "trough_day",
                                       "recovery_days", "cumulative_loss_pct",
                                       "reach_at_risk")},
+        "half_width_95": result.meta.get("precision"),
         "threshold": f["threshold"], "p_below": f["p_below"],
         "recovered_share": f["recovered_share"], "first_event_day": f["first_event_day"],
         "mean_daily_reach": {v: spread(result.reach[v].mean(axis=1)) for v in VARIANTS},
