@@ -147,8 +147,13 @@ def compare_sizes(samples: dict[str, np.ndarray], rng: np.random.Generator,
 def _ad_pvalue(a: np.ndarray, b: np.ndarray, method: Any) -> float:
     """Permutation p-value of the two-sample Anderson-Darling test (1 when every size is
     the same: nothing tells the samples apart)."""
+    import inspect
+
     from scipy.stats import anderson_ksamp
 
     if np.unique(np.concatenate([a, b])).size < 2:
         return 1.0
-    return float(anderson_ksamp([a, b], method=method).pvalue)
+    # SciPy >= 1.17 names the midrank version through `variant`; older ones use it by default
+    midrank = ({"variant": "midrank"}
+               if "variant" in inspect.signature(anderson_ksamp).parameters else {})
+    return float(anderson_ksamp([a, b], method=method, **midrank).pvalue)

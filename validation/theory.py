@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+_EPS = 1e-12  # |T G1'(1) - 1| below this counts as the threshold itself
+
 __all__ = [
     "critical_transmissibility",
     "degree_distribution",
@@ -94,7 +96,8 @@ def giant_outbreak_size(pk: np.ndarray, t: float) -> tuple[float, float]:
     Returns
     -------
     S, u : float
-        ``S = 1 - G0(u; t)``; 0 (and ``u = 1``) at or below the threshold.
+        ``S = 1 - G0(u; t)``; 0 (and ``u = 1``) at or below the threshold (within
+        rounding: ``t G1'(1) <= 1 + 1e-12``).
 
     Examples
     --------
@@ -103,7 +106,7 @@ def giant_outbreak_size(pk: np.ndarray, t: float) -> tuple[float, float]:
     >>> round(S, 4), round(float(1 - np.exp(-4.0 * 0.5 * S)), 4)  # Poisson: S = 1 - exp(-z T S)
     (0.7968, 0.7968)
     """
-    if t * _excess_mean(pk) <= 1:
+    if t * _excess_mean(pk) <= 1 + _EPS:
         return 0.0, 1.0
     u = _smallest_root(pk, t)
     return 1.0 - g0(u, pk, t), u
@@ -123,7 +126,7 @@ def mean_outbreak_size(pk: np.ndarray, t: float) -> float:
     k = np.arange(len(pk))
     m1 = np.sum(k * pk)
     branching = t * _excess_mean(pk)
-    return float(1 + t * m1 / (1 - branching)) if branching < 1 else float("inf")
+    return float(1 + t * m1 / (1 - branching)) if branching < 1 - _EPS else float("inf")
 
 
 def _excess_mean(pk: np.ndarray) -> float:
