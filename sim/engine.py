@@ -1,9 +1,9 @@
 """One replication: a SimPy environment whose processes apply events and run the days.
 
-SimPy schedules account-level happenings: each scenario event is a process that changes a
-small piece of state at its day (an account's posting rate, its brand share, its
-amplification, who follows it, users' trust) and undoes it when its window ends; a daily
-process runs the vectorized day step at ``day + 0.5``, after that day's events. The day
+SimPy schedules account-level happenings: each scenario event is a process
+(:mod:`sim.events`) that changes a small piece of state at its day and undoes it when its
+window ends; a daily process runs the vectorized day step at ``day + 0.5``, after that day's
+events. The day
 step works on arrays only: every account's posts of the day, their exposure, amplification
 and reshare cascades run together (:func:`sim.diffusion.spread`). Mechanisms and equations:
 docs/MODEL.md, "Engine".
@@ -19,21 +19,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .config import (
-    ROLES,
-    Ban,
-    Campaign,
-    CrisisResponse,
-    Event,
-    Exit,
-    Inactive,
-    Scandal,
-    Scenario,
-    Succession,
-)
+from .config import ROLES, Event, Scenario
 from .csr import sorted_unique
 from .diffusion import Share, contains, spread
-from .layout import select
+from .events import ResponseState, ScandalState, event_process, successors
 from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from .world import World
 
@@ -76,11 +65,11 @@ def simulate(world: World, scenario: Scenario, events: Sequence[Event], replicat
     replication draw the same numbers for as long as they stay the same.
     """
     env = simpy.Environment()
-    state = _State(world, scenario, replication)
-    for successor in _successors(scenario, world):
+    state = State(world, scenario, replication)
+    for successor in successors(scenario, world):
         state.dormant[successor] = True
     for event in events:
-        env.process(_event_process(env, state, event))
+        env.process(event_process(env, state, event))
     env.process(_days(env, state))
     env.run(until=scenario.horizon_days)
     return state.trace()
@@ -94,21 +83,14 @@ def _stream(seed: int, replication: int, account_id: str, purpose: int
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-def _successors(scenario: Scenario, world: World) -> list[int]:
-    """Accounts that a succession brings in: silent until then, in every variant."""
-    accounts = list(world.accounts)
-    return [i for e in scenario.events if isinstance(e, Succession)
-            for i in select(e.target, accounts)]
-
-
-def _days(env: simpy.Environment, state: _State) -> Generator[Any, Any, None]:
+def _days(env: simpy.Environment, state: State) -> Generator[Any, Any, None]:
     yield env.timeout(0.5)
     while True:
         state.step(int(env.now))
         yield env.timeout(1)
 
 
-class _State:
+class State:
     """The mutable state of one replication and the day step over it."""
 
     def __init__(self, world: World, scenario: Scenario, replication: int):
@@ -132,8 +114,8 @@ class _State:
         self.removed = np.zeros(self.A, dtype=bool)
         self.dormant = np.zeros(self.A, dtype=bool)
         self.factors: list[tuple[np.ndarray, float]] = []
-        self.scandals: list[_Scandal] = []
-        self.responses: list[_Response] = []
+        self.scandals: list[ScandalState] = []
+        self.responses: list[ResponseState] = []
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
@@ -382,85 +364,3 @@ def _masks(users: np.ndarray, author: np.ndarray) -> np.ndarray:
     bits = np.left_shift(np.uint64(1), author[order].astype(np.uint64))
     first = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
     return np.bitwise_or.reduceat(bits, first)
-
-
-@dataclass
-class _Scandal:
-    targets: np.ndarray
-    start: int
-    end: int
-    severity: float
-    virality: float
-    half_life: float
-    deficit: np.ndarray  # per user, trust lost, referred to the start day
-
-    def decay(self, day: int) -> float:
-        return 0.5 ** ((day - self.start) / self.half_life)
-
-
-@dataclass
-class _Response:
-    targets: np.ndarray
-    start: int
-    end: int
-    protection: float
-    reached: np.ndarray
-
-
-def _event_process(env: simpy.Environment, state: _State, event: Event
-                   ) -> Generator[Any, Any, None]:
-    idx = np.array(select(event.target, list(state.world.accounts)), dtype=np.int64)
-    yield env.timeout(event.day)
-    if isinstance(event, Exit):
-        for a in idx:
-            leaving = state.sample_followers(a, event.unfollow_share, a)
-            state.unfollow_all_but(a, leaving)
-        state.stop_brand(idx)
-    elif isinstance(event, Ban):
-        state.remove(idx)
-    elif isinstance(event, Scandal):
-        state.scandals.append(_Scandal(idx, event.day, event.day + event.duration_days,
-                                       event.severity, event.virality,
-                                       event.trust_half_life_days,
-                                       np.zeros(state.n, dtype=np.float32)))
-    elif isinstance(event, Succession):
-        yield from _succession(env, state, event, idx)
-    else:
-        assert isinstance(event, Inactive | Campaign | CrisisResponse)
-        entry = (idx, event.factor)
-        state.factors.append(entry)
-        if isinstance(event, CrisisResponse):
-            if state.protection is None:
-                state.protection = np.ones(state.n, dtype=np.float32)
-            state.responses.append(_Response(idx, event.day, event.day + event.duration_days,
-                                             event.trust_protection,
-                                             np.zeros(state.n, dtype=bool)))
-        if event.duration_days is not None:
-            yield env.timeout(event.duration_days)
-            state.factors.remove(entry)
-
-
-def _succession(env: simpy.Environment, state: _State, event: Succession, idx: np.ndarray
-                ) -> Generator[Any, Any, None]:
-    """The successor wakes and ramps its posting up linearly over ``ramp_days``; the share
-    ``follower_transfer`` of the predecessor's followers follows it, spread over the ramp."""
-    accounts = list(state.world.accounts)
-    predecessor = event.predecessor or (accounts[state.world.leader].id
-                                        if state.world.leader is not None else None)
-    state.dormant[idx] = False
-    ramp = (idx, 0.0)
-    state.factors.append(ramp)
-    movers = np.empty(0, dtype=np.int64)
-    if predecessor is not None:
-        p = select(predecessor, accounts)[0]
-        movers = state.sample_followers(p, event.follower_transfer, int(idx[0]))
-    when = np.floor(state.streams.uniforms(np.array([idx[0]]), np.array([len(movers)]))
-                    * event.ramp_days).astype(np.int64)
-    for day in range(event.ramp_days):
-        state.factors.remove(ramp)
-        ramp = (idx, (day + 1) / event.ramp_days)
-        state.factors.append(ramp)
-        moving = movers[when == day]
-        state.follow((idx[:, None] * state.n + moving[None, :]).ravel())
-        yield env.timeout(1)
-    state.factors.remove(ramp)

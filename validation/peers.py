@@ -123,13 +123,17 @@ def plot(graphs: list[dict[str, Any]], path: Path) -> None:
 
 
 def _plot_ecdfs(ax: Any, point: dict[str, Any]) -> None:
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     styles = {"riskmodel": "-", "NDlib": "--", "EoN": ":"}
     for tool in TOOLS:
         x = np.sort(point["sizes"][tool])
         ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", ls=styles[tool], lw=1.4,
                 label=tool)
     ax.set(xscale="log", xlabel="users reached (seed included)", ylabel="ECDF", ylim=(0, 1.02))
-    ax.legend(fontsize=7, loc="lower right")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=7, loc="center right")
 
 
 def main(argv: list[str] | None = None) -> int:
