@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import ScenarioError, build_world, load_scenario, resolve_scenario, scenario_schema
+from .errors import RunError
 
 app = typer.Typer(
     name="riskmodel",
@@ -49,6 +50,9 @@ def user_errors() -> Iterator[None]:
     except ScenarioError as exc:
         for issue in exc.issues:
             err.print(f"[bold red]error[/] {escape(str(issue))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    except RunError as exc:
+        err.print(f"[bold red]error[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
 
 
@@ -84,6 +88,13 @@ def show(file: ScenarioFile) -> None:
                nl=False)
 
 
+def _dask_mode(value: str | None) -> str | None:
+    if value is not None and value != "local":
+        raise typer.BadParameter(f"expected 'local'; found {value!r} (a remote cluster is "
+                                 "--scheduler ADDRESS)")
+    return value
+
+
 @app.command()
 def run(
     file: ScenarioFile,
@@ -98,8 +109,16 @@ def run(
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes. Default: all cores. Results do not depend on it.",
         show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Run replications as tasks on this Dask scheduler (tcp://host:8786). Needs the "
+        "dask extra.", show_default=False)] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="'local': run replications on a Dask cluster started on this machine with "
+        "--workers processes.", show_default=False, callback=_dask_mode)] = None,
 ) -> None:
     """Simulate a scenario and write its report, charts, tables and summary."""
+    if scheduler and dask:
+        raise typer.BadParameter("give either --scheduler or --dask, not both")
     from .montecarlo import run as simulate
     from .outputs import default_dir
 
@@ -108,6 +127,7 @@ def run(
             TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("replications", total=None)
         result = simulate(file, replications=replications, seed=seed, workers=workers,
+                          scheduler=scheduler or dask,
                           progress=lambda done, total: bar.update(task, completed=done,
                                                                   total=total))
         bar.update(task, description="writing outputs")

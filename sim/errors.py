@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Issue", "ScenarioError", "format_path"]
+__all__ = ["Issue", "RunError", "ScenarioError", "format_path"]
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -35,3 +35,7 @@ class ScenarioError(Exception):
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__("\n".join(map(str, self.issues)))
+
+
+class RunError(Exception):
+    """A run cannot start as asked (an unreachable scheduler, a missing optional extra)."""

@@ -2,9 +2,9 @@
 
 Replication ``r`` of every variant draws from the same per-account streams (keyed by the
 root seed, ``r`` and the account), so variants differ only where their events make them
-differ (common random numbers). Replications run in worker processes that receive the
-compiled world once; results are gathered by replication number, so any worker count gives
-identical figures.
+differ (common random numbers). Replications run where :mod:`sim.runners` puts them (this
+process, worker processes, a Dask cluster), each receiving the compiled world once; results
+are gathered by replication number, so any worker count or cluster gives identical figures.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,15 @@ import numpy as np
 
 from .checks import check_scenario
 from .config import Ban, Event, Scenario
-from .engine import Trace, simulate
+from .engine import Trace
 from .layout import resolve_scenario
 from .load import load_scenario
 from .metrics import damage, dependency, figures, robustness
 from .results import VARIANTS, RunResult
+from .runners import Execute, runner
 from .world import World, build_world
 
-__all__ = ["AUTO_BATCH", "Progress", "run", "run_replications"]
+__all__ = ["AUTO_BATCH", "Progress", "run"]
 
 AUTO_BATCH = 10  # replications added at a time with ``replications: auto``
 
@@ -38,7 +38,7 @@ Progress = Callable[[int, int], None]
 
 def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
-        progress: Progress | None = None) -> RunResult:
+        scheduler: str | None = None, progress: Progress | None = None) -> RunResult:
     """Simulate a scenario: build its world, run the paired replications, compute figures.
 
     Parameters
@@ -52,6 +52,10 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
         Override the scenario's.
     workers : int, optional
         Worker processes; default all cores. Results do not depend on it.
+    scheduler : str, optional
+        Run the replications as Dask tasks: ``"local"`` starts a local cluster of
+        ``workers`` processes, an address (``tcp://host:8786``) uses a running scheduler.
+        Results are identical to a local run.
     progress : callable, optional
         Called with (done, total) as replications finish.
     """
@@ -69,47 +73,52 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
     scenario = scenario.model_copy(update=overrides)
     resolved = resolve_scenario(scenario)
     world = build_world(scenario, "." if base_dir is None else base_dir)
-    traces, leader, precision = _paired_replications(world, resolved, workers, progress)
+    workers = max(1, min(workers or os.cpu_count() or 1, _planned(resolved)))
+    with runner(world, resolved, workers, scheduler) as execute:
+        traces, leader, precision = _paired_replications(world, resolved, execute, progress)
     result = _result(resolved, world, leader, traces)
-    result.meta.update(meta, workers=_workers(workers, len(traces["baseline"])),
-                       precision=precision, wall_time_s=round(time.perf_counter() - started, 3))
+    result.meta.update(meta, workers=workers, scheduler=scheduler, precision=precision,
+                       wall_time_s=round(time.perf_counter() - started, 3))
     return result
 
 
-def _paired_replications(world: World, scenario: Scenario, workers: int | None,
+def _paired_replications(world: World, scenario: Scenario, execute: Execute,
                          progress: Progress | None
                          ) -> tuple[dict[str, list[Trace]], int, dict[str, float]]:
     """All variants' replications, in batches until the precision target when
     ``replications`` is ``auto``; the strongman; and the reached 95% half-widths."""
     auto = scenario.replications == "auto"
-    planned = scenario.max_replications if auto else int(scenario.replications)
+    planned = _planned(scenario)
     batch = AUTO_BATCH if auto else planned
     leader = world.leader
     events = {"baseline": [], "scenario": scenario.events}
     traces: dict[str, list[Trace]] = {v: [] for v in VARIANTS}
-    unmarked = leader is None
-    total = planned * (2 if unmarked else 1)
+    passes = 2 if leader is None else 1  # an unmarked leader takes a pass to find
     half_widths: dict[str, float] = {}
     while len(traces["baseline"]) < planned:
         done = len(traces["baseline"])
         reps = range(done, min(done + batch, planned))
-        counted = done * (2 if unmarked else 1)
+        counted, total = done * passes, planned * passes
         if leader is None:  # the strongman comes from the first batch's attribution
-            new = run_replications(world, scenario, events, reps, workers, progress,
-                                   counted, total)
+            new = _collect(execute, events, reps, progress, counted, total)
             leader = _strongman(world, np.mean([t.shapley for t in new["baseline"]], axis=0))
-            new |= run_replications(world, scenario, {"no_leader": _without(world, leader)},
-                                    reps, workers, progress, counted + len(reps), total)
+            new |= _collect(execute, {"no_leader": _without(world, leader)}, reps, progress,
+                            counted + len(reps), total)
         else:
             variants = {**events, "no_leader": _without(world, leader)}
-            new = run_replications(world, scenario, variants, reps, workers, progress,
-                                   counted + (len(reps) if unmarked else 0), total)
+            new = _collect(execute, variants, reps, progress, counted, total)
         for v in VARIANTS:
             traces[v] += new[v]
         half_widths = _half_widths(traces, leader, scenario)
         if auto and max(half_widths.values()) <= scenario.precision:
             break
     return traces, leader, half_widths
+
+
+def _planned(scenario: Scenario) -> int:
+    """The replications a run plans (the most, with ``auto``)."""
+    auto = scenario.replications == "auto"
+    return scenario.max_replications if auto else int(scenario.replications)
 
 
 def _half_widths(traces: dict[str, list[Trace]], leader: int, scenario: Scenario
@@ -129,31 +138,15 @@ def _half_widths(traces: dict[str, list[Trace]], leader: int, scenario: Scenario
             for k, v in values.items()}
 
 
-def run_replications(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]],
-                     replications: range, workers: int | None = None,
-                     progress: Progress | None = None, done: int = 0,
-                     total: int | None = None) -> dict[str, list[Trace]]:
-    """The given replications of every variant, in replication order.
-
-    ``done`` and ``total`` place the progress count when a run makes more than one pass.
-    """
-    total = total or len(replications)
-    workers = _workers(workers, len(replications))
+def _collect(execute: Execute, variants: dict[str, Sequence[Event]], reps: range,
+             progress: Progress | None, done: int, total: int) -> dict[str, list[Trace]]:
+    """Run replications, report progress as they end, and order them by number."""
     results: dict[int, dict[str, Trace]] = {}
-    if workers == 1:
-        for r in replications:
-            results[r] = _replicate(world, scenario, variants, r)
-            if progress:
-                progress(done + len(results), total)
-    else:
-        with ProcessPoolExecutor(workers, initializer=_share,
-                                 initargs=(world, scenario, variants)) as pool:
-            futures = {pool.submit(_replicate_shared, r): r for r in replications}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(done + len(results), total)
-    return {v: [results[r][v] for r in replications] for v in variants}
+    for r, traces in execute(variants, reps):
+        results[r] = traces
+        if progress:
+            progress(done + len(results), total)
+    return {v: [results[r][v] for r in reps] for v in variants}
 
 
 def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,
@@ -170,10 +163,6 @@ def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,
         "random": np.array([np.mean([robustness(*t.coverage, o) for o in shuffles], axis=0)
                             for t in baseline]),
     }
-
-
-def _workers(workers: int | None, replications: int) -> int:
-    return max(1, min(workers or os.cpu_count() or 1, replications))
 
 
 def _sha256(path: Path) -> str:
@@ -193,24 +182,6 @@ def _strongman(world: World, shapley: np.ndarray) -> int:
 def _without(world: World, leader: int) -> list[Event]:
     """The counterfactual: the leader's account does not exist (removed on day 0)."""
     return [Ban(kind="ban", target=world.accounts[leader].id, day=0)]
-
-
-def _replicate(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]],
-               replication: int) -> dict[str, Trace]:
-    return {name: simulate(world, scenario, events, replication)
-            for name, events in variants.items()}
-
-
-_shared: dict[str, Any] = {}
-
-
-def _share(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]]) -> None:
-    """Worker initializer: keep the world for every replication this worker runs."""
-    _shared.update(world=world, scenario=scenario, variants=variants)
-
-
-def _replicate_shared(replication: int) -> dict[str, Trace]:
-    return _replicate(_shared["world"], _shared["scenario"], _shared["variants"], replication)
 
 
 def _result(scenario: Scenario, world: World, leader: int, traces: dict[str, list[Trace]]

@@ -26,11 +26,16 @@ class ClusterLaw:
     """Law of the cluster of a uniformly random user, averaged over percolated copies."""
 
     bin_edges: np.ndarray  # sizes, as for np.histogram (the last bin includes its right edge)
-    bin_prob: np.ndarray  # P(size in bin)
+    copy_prob: np.ndarray  # P(size in bin) within each copy, shape (n_copies, n_bins)
     mean_size: float  # E[size] = E[sum_c s_c^2] / n
     p_large: float  # P(size > cut * n)
     large_mean: float  # E[size / n | size > cut * n] (nan when never large)
     n_copies: int
+
+    @property
+    def bin_prob(self) -> np.ndarray:
+        """P(size in bin), averaged over the copies."""
+        return self.copy_prob.mean(axis=0)
 
 
 def size_bins(n_users: int, cut: float) -> np.ndarray:
@@ -67,17 +72,17 @@ def cluster_law(graph: CSR, t: float, n_copies: int, cut: float,
     upper = rows < graph.indices
     u, v = rows[upper], graph.indices[upper]
     edges = size_bins(n, cut)
-    mass = np.zeros(len(edges) - 1)
+    mass = np.zeros((n_copies, len(edges) - 1))
     sum_sq = large_sq = large = 0.0
-    for _ in range(n_copies):
+    for i in range(n_copies):
         keep = rng.random(len(u)) < t
         adjacency = coo_array((np.ones(int(keep.sum()), dtype=np.int8), (u[keep], v[keep])),
                               shape=(n, n)).tocsr()
         sizes = np.bincount(connected_components(adjacency, directed=False)[1]).astype(float)
-        mass += np.histogram(sizes, bins=edges, weights=sizes)[0]
+        mass[i] = np.histogram(sizes, bins=edges, weights=sizes)[0]
         big = sizes[sizes >= edges[-2]]
         sum_sq, large_sq, large = sum_sq + sizes @ sizes, large_sq + big @ big, large + big.sum()
-    return ClusterLaw(bin_edges=edges, bin_prob=mass / (n * n_copies),
+    return ClusterLaw(bin_edges=edges, copy_prob=mass / n,
                       mean_size=sum_sq / (n * n_copies), p_large=large / (n * n_copies),
                       large_mean=large_sq / large / n if large else float("nan"),
                       n_copies=n_copies)
@@ -85,10 +90,14 @@ def cluster_law(graph: CSR, t: float, n_copies: int, cut: float,
 
 def chi_square_against(sizes: np.ndarray, law: ClusterLaw, minimum: float = 5.0
                        ) -> tuple[float, int]:
-    """Pearson chi-square test of observed final sizes against a cluster law.
+    """Chi-square test of observed final sizes against a cluster law known from copies.
 
-    Adjacent bins are merged until each expects at least ``minimum`` runs. The law's own
-    noise (from a finite number of copies) is ignored: it is far below the sample's.
+    Adjacent bins are merged until each expects at least ``minimum`` runs. The law is
+    itself an average over a finite number of copies, and near the threshold, where a few
+    big clusters per copy carry the upper bins, its noise is not small: each bin's
+    denominator is Pearson's expected count plus the variance of that expectation across
+    copies, ``sum_b (O_b - N p_b)^2 / (N p_b + N^2 var(p_b) / n_copies)``, referred to
+    chi-square with ``bins - 1`` degrees of freedom.
 
     Returns
     -------
@@ -97,29 +106,35 @@ def chi_square_against(sizes: np.ndarray, law: ClusterLaw, minimum: float = 5.0
     n_bins : int
         Bins after merging.
     """
-    from scipy.stats import chisquare
+    from scipy.stats import chi2
 
+    n_runs = len(sizes)
     observed = np.histogram(sizes, bins=law.bin_edges)[0].astype(float)
-    expected = law.bin_prob / law.bin_prob.sum() * len(sizes)
-    obs, exp = _merge_small(observed, expected, minimum)
-    if len(obs) < 2:
-        return 1.0, len(obs)
-    return float(chisquare(obs, exp).pvalue), len(obs)
+    copies = law.copy_prob / law.bin_prob.sum()
+    groups = _merge_small(copies.mean(axis=0) * n_runs, minimum)
+    if len(groups) < 2:
+        return 1.0, len(groups)
+    obs = np.array([observed[g].sum() for g in groups])
+    per_copy = np.stack([copies[:, g].sum(axis=1) for g in groups], axis=1)
+    expected = per_copy.mean(axis=0) * n_runs
+    noise = per_copy.var(axis=0, ddof=1) * n_runs ** 2 / law.n_copies if law.n_copies > 1 else 0
+    statistic = float(np.sum((obs - expected) ** 2 / (expected + noise)))
+    return float(chi2.sf(statistic, len(groups) - 1)), len(groups)
 
 
-def _merge_small(observed: np.ndarray, expected: np.ndarray, minimum: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Merge adjacent bins, left to right, until each expects at least ``minimum``."""
-    obs, exp, o, e = [], [], 0.0, 0.0
-    for oi, ei in zip(observed, expected):
-        o, e = o + oi, e + ei
-        if e >= minimum:
-            obs.append(o)
-            exp.append(e)
-            o = e = 0.0
-    if e > 0 or o > 0:  # leftover tail: fold into the last bin
-        if obs:
-            obs[-1], exp[-1] = obs[-1] + o, exp[-1] + e
+def _merge_small(expected: np.ndarray, minimum: float) -> list[np.ndarray]:
+    """Groups of adjacent bins, left to right, each expecting at least ``minimum``; a short
+    tail joins the last group."""
+    groups, current, total = [], [], 0.0
+    for b, e in enumerate(expected):
+        current.append(b)
+        total += e
+        if total >= minimum:
+            groups.append(np.array(current))
+            current, total = [], 0.0
+    if current:
+        if groups:
+            groups[-1] = np.concatenate([groups[-1], current])
         else:
-            obs, exp = [o], [e]
-    return np.array(obs), np.array(exp)
+            groups.append(np.array(current))
+    return groups

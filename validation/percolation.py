@@ -203,22 +203,24 @@ def _number(x: float | None, spec: str) -> str:
 
 
 def plot(graphs: list[dict[str, Any]], path: Path) -> None:
-    """Top row: S(T) with measured large-outbreak shares and sizes; bottom row: mean
-    outbreak size below T_c against <s>(T). One column per graph."""
+    """Top row: S(T) with measured large-outbreak shares and sizes; middle row: the same
+    near T_c; bottom row: mean outbreak size below T_c against <s>(T). One column per
+    graph."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 8.5), layout="constrained")
-    axes = fig.subplots(2, len(graphs), squeeze=False)
+    fig = Figure(figsize=(11, 12), layout="constrained")
+    axes = fig.subplots(3, len(graphs), squeeze=False)
     for j, graph in enumerate(graphs):
         _plot_giant(axes[0, j], graph)
-        _plot_small(axes[1, j], graph)
+        _plot_giant(axes[1, j], graph, zoom=True)
+        _plot_small(axes[2, j], graph)
     fig.suptitle("Independent Cascade kernel vs bond percolation (Newman 2002), "
                  f"single random seed, large = > {CUT:.0%} of n")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
 
 
-def _plot_giant(ax: Any, graph: dict[str, Any]) -> None:
+def _plot_giant(ax: Any, graph: dict[str, Any], zoom: bool = False) -> None:
     curve, points = graph["theory_curve"], graph["points"]
     ax.plot(curve["T"], curve["S"], color="black", lw=1.2, label="theory S(T)")
     t = np.array([p["T"] for p in points])
@@ -233,8 +235,14 @@ def _plot_giant(ax: Any, graph: dict[str, Any]) -> None:
     ax.plot(t, [p["graph_p_large"] for p in points], "x", color="grey", ms=5,
             label="exact percolation of this graph")
     ax.axvline(graph["T_c"], color="grey", ls="--", lw=1, label=f"T_c = {graph['T_c']:.3f}")
-    ax.set(xlabel="transmissibility T (tie probability p)", ylabel="share of users / of runs",
-           title=f"{graph['label']} (n = {graph['n']:,})", xlim=(0, 1), ylim=(-0.02, 1.04))
+    ax.set(xlabel="transmissibility T (tie probability p)", ylabel="share of users / of runs")
+    if zoom:
+        near = [p for p in points if p["T"] <= 1.6 * graph["T_c"]]
+        top = max(max(p["p_large"] for p in near), max(p["theory_S"] for p in near))
+        ax.set(title="near the threshold", xlim=(0.75 * graph["T_c"], 1.6 * graph["T_c"]),
+               ylim=(-0.02 * top, 1.25 * top))
+        return
+    ax.set(title=f"{graph['label']} (n = {graph['n']:,})", xlim=(0, 1), ylim=(-0.02, 1.04))
     ax.legend(loc="best", fontsize=8)
 
 
