@@ -26,14 +26,18 @@ class Streams:
     def __init__(self, generators: list[np.random.Generator], block: int = 16384):
         self.generators = generators
         self._block = block
-        self._buffer = np.stack([g.random(block) for g in generators])
+        # one owner (a plain cascade's caller) reads its generator directly: nothing ahead
+        self._buffer = np.stack([g.random(block) for g in generators]) \
+            if len(generators) > 1 else np.empty((1, 0))
         self._next = np.zeros(len(generators), dtype=np.int64)  # first unread, per owner
 
     def uniforms(self, owner: np.ndarray, count: np.ndarray) -> np.ndarray:
         """``count[i]`` uniforms in [0, 1) from ``owner[i]``'s stream for each segment ``i``,
         concatenated in segment order."""
-        owner = np.asarray(owner, dtype=np.int64)
         count = np.asarray(count, dtype=np.int64)
+        if len(self.generators) == 1:
+            return self.generators[0].random(int(count.sum()))
+        owner = np.asarray(owner, dtype=np.int64)
         need = np.bincount(owner, weights=count, minlength=len(self.generators))
         short = np.flatnonzero(self._next + need > self._block)
         if len(short):

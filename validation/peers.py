@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": "final-size distributions: riskmodel vs NDlib IC vs EoN discrete SIR",
         "command": "python validation/peers.py" + (" --quick" if args.quick else ""),
         "seed": args.seed, "alpha": ALPHA, "failed_points": failed, "seconds": elapsed,
-        "environment": environment(["numpy", "scipy", "networkx", "ndlib", "EoN",
+        "environment": environment(["numpy", "scipy", "networkx", "numba", "ndlib", "EoN",
                                     "riskmodel"]),
         "graphs": graphs})
     plot(graphs, RESULTS / f"{stem}.png")

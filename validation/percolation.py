@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "judged_min_S": JUDGED_S, "below_max_p_large": BELOW_P_LARGE, "z_limit": Z_LIMIT,
         "alpha": ALPHA, "failed_theory_points": failed, "failed_kernel_points": kernel_failed,
         "seconds": elapsed,
-        "environment": environment(["numpy", "scipy", "networkx", "riskmodel"]),
+        "environment": environment(["numpy", "scipy", "networkx", "numba", "riskmodel"]),
         "graphs": graphs})
     plot(graphs, RESULTS / f"{stem}.png")
     print(f"{failed} point(s) off the theory, {kernel_failed} off the exact percolation of the "

@@ -39,16 +39,32 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def environment(packages: list[str]) -> dict[str, str]:
-    """Python and package versions, for provenance."""
+    """Python and package versions and the source revision, for provenance."""
     from importlib.metadata import PackageNotFoundError, version
 
-    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    found = {"python": sys.version.split()[0], "platform": platform.platform(),
+             "git_commit": _git_commit()}
     for name in packages:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def _git_commit() -> str:
+    """The repository's HEAD, with ``+dirty`` when ``sim/`` has uncommitted changes."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "sim"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def _numeric(cell: str) -> bool:

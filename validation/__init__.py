@@ -1,0 +1,1 @@
+"""Checks of the cascade kernel against bond-percolation theory and peer simulators."""
