@@ -84,3 +84,19 @@ def test_kernel_agrees_with_the_plain_loop_in_distribution(graph, p, per_user):
     freq = [np.bincount(np.concatenate(c), minlength=g.n_rows) / runs for c in (fast, slow)]
     # each node's reach frequency: binomial standard error at most 0.5/sqrt(1500) = 0.013
     assert np.abs(freq[0] - freq[1]).max() < 6 * 0.5 / np.sqrt(runs)
+
+
+def test_batched_cascades_have_the_single_cascade_law():
+    """1,000 cascades run together have the final-size distribution of cascades run one by
+    one, and cascades of a batch do not interact."""
+    from scipy.stats import ks_2samp
+
+    from sim.diffusion import cascade_sizes
+
+    g = _csr(nx.barabasi_albert_graph(400, 2, seed=5))
+    seeds = np.random.default_rng(1).integers(0, 400, 1000)
+    batched = cascade_sizes(g, seeds, 0.25, np.random.default_rng(2))
+    rng = np.random.default_rng(3)
+    single = [len(independent_cascade(g, [s], 0.25, rng)) for s in seeds]
+    assert ks_2samp(batched, single).pvalue > 0.01
+    assert cascade_sizes(g, [0, 0], 1.0, np.random.default_rng(0)).tolist() == [400, 400]
