@@ -1,0 +1,160 @@
+"""Cascade kernel against its peers: cascades per second on the same graphs, seeds and p.
+
+For Barabasi-Albert graphs (m = 3) and configuration-model graphs (power law k^-2.5 with an
+exponential cutoff at 50, k >= 2) of n users, the same 1,000 random single seeds and p in
+(0.01, 0.05, 0.2), each tool runs Independent Cascades until all 1,000 are done or its time
+budget per cell is spent; the rate is cascades per second of what it ran. Tools:
+
+- riskmodel: ``sim.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
+  one batch at p < 0.1, batches of 20 above (large cascades);
+- CyNetDiff ``IndependentCascadeModel`` (compiled, one cascade at a time, reset between);
+- NDlib ``IndependentCascadesModel`` (per-edge threshold p) and EoN ``basic_discrete_SIR``.
+
+Building the graphs and converting them to each tool's form is not timed, nor is one
+warm-up call per tool and cell. Mean final sizes
+are printed for every tool, over the cascades it ran, so agreement can be read off.
+
+Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--budget 10]`` (needs
+``pip install -e '.[validation]' cynetdiff``). Prints a table and writes
+``bench/results/kernel_peers.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import networkx as nx
+import numpy as np
+
+from sim.csr import CSR
+from sim.diffusion import cascade_sizes
+from validation.configuration import configuration_graph, power_law_degrees, to_networkx
+from validation.tables import environment, format_table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CASCADES = 1000
+PROBABILITIES = (0.01, 0.05, 0.2)
+
+
+def graphs(n: int, rng: np.random.Generator) -> dict[str, tuple[CSR, nx.Graph]]:
+    """The two graphs of size n, as CSR and as networkx (the same ties)."""
+    ba = nx.barabasi_albert_graph(n, 3, seed=int(rng.integers(2**31)))
+    u, v = np.array(ba.edges()).T
+    cm = configuration_graph(power_law_degrees(n, 2.5, 50.0, rng, k_min=2), rng)
+    return {"barabasi_albert": (CSR.symmetric(u, v, n), ba),
+            "configuration": (cm, to_networkx(cm))}
+
+
+def timed(run_one: Callable[[int], int], seeds: np.ndarray, budget: float,
+          chunk: int = 1) -> tuple[float, np.ndarray]:
+    """Cascades per second and the sizes of those run within ``budget`` seconds."""
+    sizes: list[int] = []
+    started = time.perf_counter()
+    for i in range(0, len(seeds), chunk):
+        sizes.extend(np.atleast_1d(run_one(seeds[i:i + chunk] if chunk > 1 else seeds[i])))
+        if time.perf_counter() - started > budget:
+            break
+    return len(sizes) / (time.perf_counter() - started), np.array(sizes)
+
+
+def tools(csr: CSR, graph: nx.Graph, p: float, seed: int) -> dict[str, Callable]:
+    """One function per tool: seeds -> final sizes."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, Callable] = {
+        "riskmodel": lambda s: cascade_sizes(csr, s, p, rng)}
+    try:
+        from cynetdiff.utils import networkx_to_ic_model
+
+        ic_model, _ = networkx_to_ic_model(graph, activation_prob=p, rng=seed)
+
+        def cynetdiff(s: int) -> int:
+            ic_model.reset_model()
+            ic_model.set_seeds([int(s)])
+            ic_model.advance_until_completion()
+            return ic_model.get_num_activated_nodes()
+        out["cynetdiff"] = cynetdiff
+    except ImportError:
+        pass
+    try:
+        import EoN
+
+        out["eon"] = lambda s: EoN.basic_discrete_SIR(graph, p, initial_infecteds=[int(s)],
+                                                      rng=rng)[3][-1]
+    except ImportError:
+        pass
+    try:
+        from validation.peer_models import _ndlib_run
+
+        nd_model = _ndlib_model(graph, p, seed)
+        out["ndlib"] = lambda s: _ndlib_run(nd_model, int(s))
+    except ImportError:
+        pass
+    return out
+
+
+def _ndlib_model(graph: nx.Graph, p: float, seed: int):
+    """NDlib's model with the threshold p on every edge (it ignores partial settings)."""
+    import ndlib.models.ModelConfig as mc
+    from ndlib.models.epidemics import IndependentCascadesModel
+
+    model = IndependentCascadesModel(graph, seed=seed)
+    config = mc.Configuration()
+    for edge in graph.edges():
+        config.add_edge_configuration("threshold", edge, p)
+    config.add_model_initial_configuration("Infected", [next(iter(graph))])
+    model.set_initial_status(config)
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--budget", type=float, default=10.0,
+                        help="seconds per tool and cell (default 10)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(2024)
+    rows, records = [], []
+    for n in (int(x) for x in args.sizes.split(",")):
+        for name, (csr, graph) in graphs(n, rng).items():
+            seeds = rng.integers(0, n, CASCADES)
+            for p in PROBABILITIES:
+                cell: dict[str, dict[str, float]] = {}
+                for tool, run_one in tools(csr, graph, p, int(rng.integers(2**31))).items():
+                    # one batch of all seeds for mostly tiny cascades; smaller batches when
+                    # cascades are large, so a batch's keys stay small in memory
+                    chunk = (CASCADES if p < 0.1 else 20) if tool == "riskmodel" else 1
+                    run_one(seeds[:chunk] if chunk > 1 else seeds[0])  # warm up (JIT, caches)
+                    rate, sizes = timed(run_one, seeds, args.budget, chunk)
+                    cell[tool] = {"rate": rate, "runs": len(sizes),
+                                  "mean_size": float(sizes.mean())}
+                ours = cell["riskmodel"]["rate"]
+                records.append({"graph": name, "n": n, "p": p, "tools": cell})
+                rows.append([name, f"{n:,}", p,
+                             *(f"{cell[t]['rate']:,.1f} ({cell[t]['runs']})" if t in cell
+                               else "-" for t in ("riskmodel", "cynetdiff", "ndlib", "eon")),
+                             *(f"{ours / cell[t]['rate']:,.1f}x" if t in cell else "-"
+                               for t in ("cynetdiff", "ndlib", "eon")),
+                             " / ".join(f"{cell[t]['mean_size']:.1f}" for t in cell)])
+                print(format_table(["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s",
+                                    "ndlib/s", "eon/s", "vs cynetdiff", "vs ndlib",
+                                    "vs eon", "mean sizes"], rows[-1:]), flush=True)
+    table = format_table(["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s", "ndlib/s",
+                          "eon/s", "vs cynetdiff", "vs ndlib", "vs eon", "mean sizes"], rows)
+    print("\n" + table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "kernel_peers.json").write_text(json.dumps({
+        "command": "python bench/kernel_peers.py " + " ".join(sys.argv[1:]),
+        "cells": records, "table": table,
+        "environment": environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib",
+                                    "EoN", "networkx"])}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
