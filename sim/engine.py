@@ -23,6 +23,7 @@ from .config import ROLES, Event, Scenario
 from .csr import sorted_unique
 from .diffusion import Share, contains, spread
 from .events import ResponseState, ScandalState, event_process, successors
+from .kernels import reached_by
 from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from .world import World
 
@@ -119,6 +120,7 @@ class State:
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
+        self._scratch = np.zeros(self.n, dtype=np.int64)  # per-user counter, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)
         self.impressions = np.zeros(self.H, dtype=np.int64)
@@ -273,12 +275,9 @@ class State:
         """Reach, and each reached user's unit split equally among the accounts that
         reached them (the Shapley value of the coverage game)."""
         users, author = brand % self.n, brand // self.n
-        per_user = np.bincount(users, minlength=self.n)
-        self.reach[t] = np.count_nonzero(per_user)
+        mine, self.reach[t] = reached_by(users, self._scratch)  # accounts per entry's user
         self.impressions[t] = len(brand)
-        mine = per_user[users]
-        self.shapley += np.bincount(author, weights=1.0 / np.maximum(mine, 1),
-                                    minlength=self.A)
+        self.shapley += np.bincount(author, weights=1.0 / mine, minlength=self.A)
         self.exclusive += np.bincount(author[mine == 1], minlength=self.A)
         if self.A <= 64:
             self._overlaps.append(_masks(users[mine > 1], author[mine > 1]))

@@ -10,7 +10,8 @@ import os
 
 import numpy as np
 
-__all__ = ["COMPILED", "gap_positions", "gap_positions_numpy", "take", "take_numpy"]
+__all__ = ["COMPILED", "gap_positions", "gap_positions_numpy", "reached_by", "reached_by_numpy",
+           "take", "take_numpy"]
 
 
 def gap_positions_numpy(log_u: np.ndarray, budget: np.ndarray, log_q: np.ndarray,
@@ -88,6 +89,28 @@ def _take_loop(buffer, next_unread, owner, count):  # pragma: no cover - compile
     return out
 
 
+def reached_by_numpy(users: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, int]:
+    """For each entry of ``users`` (a user may appear several times), how many entries name
+    the same user; and the number of distinct users. ``scratch`` is an all-zero int array
+    over all users, left all zero (the compiled loop counts in it in O(entries))."""
+    counts = np.bincount(users, minlength=len(scratch))
+    return counts[users], int(np.count_nonzero(counts))
+
+
+def _reached_by_loop(users, scratch):  # pragma: no cover - compiled
+    distinct = 0
+    for u in users:
+        if scratch[u] == 0:
+            distinct += 1
+        scratch[u] += 1
+    out = np.empty(len(users), dtype=np.int64)
+    for i in range(len(users)):
+        out[i] = scratch[users[i]]
+    for u in users:
+        scratch[u] = 0
+    return out, distinct
+
+
 def _compile():
     if os.environ.get("RISKMODEL_NUMBA", "1") == "0":
         return None
@@ -96,9 +119,10 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=True, nogil=True)
-    return jit(_gap_positions_loop), jit(_take_loop)
+    return jit(_gap_positions_loop), jit(_take_loop), jit(_reached_by_loop)
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-gap_positions, take = _compiled if COMPILED else (gap_positions_numpy, take_numpy)
+gap_positions, take, reached_by = _compiled if COMPILED else (
+    gap_positions_numpy, take_numpy, reached_by_numpy)

@@ -65,3 +65,14 @@ def test_engine_gives_the_same_numbers_without_numba():
     resolved = resolve_scenario(scenario)
     trace = simulate(build_world(scenario), resolved, resolved.events, 1)
     assert json.loads(out) == trace.reach.tolist() + trace.shapley.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(users=st.lists(st.integers(0, 30), max_size=60))
+def test_reached_by_compiled_equals_numpy(users):
+    users = np.array(users, dtype=np.int64)
+    scratch = np.zeros(31, dtype=np.int64)
+    got, distinct = kernels.reached_by(users, scratch)
+    want, want_distinct = kernels.reached_by_numpy(users, np.zeros(31, dtype=np.int64))
+    assert np.array_equal(got, want) and distinct == want_distinct
+    assert not scratch.any()
