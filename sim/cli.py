@@ -142,24 +142,24 @@ def _print_figures(result: Any) -> None:
     from .report import headline
 
     out.print(headline(result), highlight=False, markup=False)
-    table = Table("figure", "mean", "P5", "P50", "P95", title_justify="left",
+    table = Table("figure", "unit", "mean", "P5", "P50", "P95", title_justify="left",
                   title=f"{result.scenario.name}: {result.replications} replications, seed "
-                  f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people")
+                  f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people",
+                  caption="-: not within the horizon", caption_justify="left")
     for name, unit in _FIGURES.items():
         v = result.figures[name]
-        table.add_row(f"{name} ({unit})" if unit else name,
-                      *(_fmt(v[k]) for k in ("mean", "p5", "p50", "p95")))
+        table.add_row(name, unit, *(_fmt(v[k]) for k in ("mean", "p5", "p50", "p95")))
     out.print(table)
 
 
-_FIGURES = {"sdi": "", "leader_shapley_share": "", "effective_voices": "accounts",
-            "hhi": "", "trough_pct": "%", "trough_day": "day", "recovery_days": "days",
-            "cumulative_loss_pct": "%", "reach_at_risk": "% of baseline"}
+_FIGURES = {"sdi": "share", "leader_shapley_share": "share", "effective_voices": "accounts",
+            "hhi": "0-1", "trough_pct": "%", "trough_day": "day", "recovery_days": "days",
+            "cumulative_loss_pct": "%", "reach_at_risk": "% base"}
 
 
 def _fmt(value: float | None) -> str:
     if value is None:
-        return "not within horizon"
+        return "-"
     return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
