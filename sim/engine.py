@@ -11,6 +11,7 @@ docs/MODEL.md, "Engine".
 
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from .kernels import reached_by
 from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from .world import World
 
-__all__ = ["Trace", "simulate"]
+__all__ = ["State", "Trace", "simulate", "simulate_variants"]
 
 _RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
 _POSTS, _DAY = 0, 1
@@ -65,14 +66,55 @@ def simulate(world: World, scenario: Scenario, events: Sequence[Event], replicat
     replication number key every random stream, one per account, so variants of the same
     replication draw the same numbers for as long as they stay the same.
     """
+    return _finish(_start(world, scenario, replication), events, 0, scenario.horizon_days)
+
+
+def simulate_variants(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]],
+                      replication: int) -> dict[str, Trace]:
+    """One replication of several variants, sharing work with the baseline.
+
+    A variant is identical to the baseline (no events) until its first event, by common
+    random numbers; so the baseline is simulated once, its state is copied at the start of
+    each variant's first event day, and only the rest of that variant is simulated. The
+    traces are the same as from :func:`simulate` run for each variant.
+    """
+    if "baseline" not in variants or variants["baseline"]:
+        return {name: simulate(world, scenario, events, replication)
+                for name, events in variants.items()}
+    horizon = scenario.horizon_days
+    first = {name: min((e.day for e in events), default=horizon)
+             for name, events in variants.items() if name != "baseline"}
     env = simpy.Environment()
+    state = _start(world, scenario, replication)
+    env.process(_days(env, state))
+    forks: dict[int, State] = {}
+    for day in sorted(set(first.values())):
+        if day > env.now:
+            env.run(until=day)
+        forks[day] = state.copy()
+    if horizon > env.now:
+        env.run(until=horizon)
+    traces = {"baseline": state.trace()}
+    for name, day in first.items():
+        traces[name] = _finish(forks[day].copy(), variants[name], day, horizon)
+    return {name: traces[name] for name in variants}
+
+
+def _start(world: World, scenario: Scenario, replication: int) -> State:
     state = State(world, scenario, replication)
     for successor in successors(scenario, world):
         state.dormant[successor] = True
+    return state
+
+
+def _finish(state: State, events: Sequence[Event], start: int, horizon: int) -> Trace:
+    """Run ``state`` from the start of day ``start`` to the horizon under ``events``."""
+    env = simpy.Environment(initial_time=start)
     for event in events:
         env.process(event_process(env, state, event))
     env.process(_days(env, state))
-    env.run(until=scenario.horizon_days)
+    if horizon > start:
+        env.run(until=horizon)
     return state.trace()
 
 
@@ -334,6 +376,22 @@ class State:
             u = self.streams.uniforms(seg, np.ones(len(drop), dtype=np.int64))
             drop = drop[u * worst < own]
         self.follows = np.delete(self.follows, drop)
+
+    def copy(self) -> State:
+        """An independent copy to simulate on from here (world, parameters and posting
+        uniforms are shared: nothing changes them)."""
+        twin = copy.copy(self)
+        for name in ("follows", "amp", "visibility", "brand_on", "removed", "dormant",
+                     "reach", "impressions", "mean_trust", "role_follows", "shapley",
+                     "exclusive"):
+            setattr(twin, name, getattr(self, name).copy())
+        twin.factors = list(self.factors)
+        twin.scandals = copy.deepcopy(self.scandals)
+        twin.responses = copy.deepcopy(self.responses)
+        twin.protection = None if self.protection is None else self.protection.copy()
+        twin._overlaps = list(self._overlaps)
+        twin.streams = self.streams.copy()
+        return twin
 
     def trace(self) -> Trace:
         counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))

@@ -72,7 +72,7 @@ class ResponseState:
 def event_process(env: simpy.Environment, state: State, event: Event
                    ) -> Generator[Any, Any, None]:
     idx = np.array(select(event.target, list(state.world.accounts)), dtype=np.int64)
-    yield env.timeout(event.day)
+    yield env.timeout(event.day - env.now)
     if isinstance(event, Exit):
         for a in idx:
             leaving = state.sample_followers(a, event.unfollow_share, a)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .config import Event, Scenario
-from .engine import Trace, simulate
+from .engine import Trace, simulate_variants
 from .errors import RunError
 from .world import World
 
@@ -28,9 +28,9 @@ Execute = Callable[[Variants, range], Iterator[tuple[int, dict[str, Trace]]]]
 
 def replicate(world: World, scenario: Scenario, variants: Variants, replication: int
               ) -> dict[str, Trace]:
-    """One replication of every variant."""
-    return {name: simulate(world, scenario, events, replication)
-            for name, events in variants.items()}
+    """One replication of every variant (sharing the days before each variant's first
+    event with the baseline)."""
+    return simulate_variants(world, scenario, variants, replication)
 
 
 @contextmanager

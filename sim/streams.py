@@ -8,6 +8,8 @@ removing another account shifts nothing.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .kernels import gap_positions, take
@@ -30,6 +32,15 @@ class Streams:
         self._buffer = np.stack([g.random(block) for g in generators]) \
             if len(generators) > 1 else np.empty((1, 0))
         self._next = np.zeros(len(generators), dtype=np.int64)  # first unread, per owner
+
+    def copy(self) -> Streams:
+        """An independent copy: the same numbers to come, drawn separately."""
+        twin = Streams.__new__(Streams)
+        twin.generators = copy.deepcopy(self.generators)
+        twin._block = self._block
+        twin._buffer = self._buffer.copy()
+        twin._next = self._next.copy()
+        return twin
 
     def uniforms(self, owner: np.ndarray, count: np.ndarray) -> np.ndarray:
         """``count[i]`` uniforms in [0, 1) from ``owner[i]``'s stream for each segment ``i``,

@@ -276,3 +276,28 @@ def test_auto_replications_stop_at_the_precision_target():
                  workers=1)
     assert capped.replications == 20 and max(capped.meta["precision"].values()) > 1e-6
 
+
+
+def test_variants_sharing_the_baseline_prefix_equal_separate_runs():
+    """Simulating the baseline once and forking each variant at its first event day gives
+    exactly the traces of simulating every variant from day 0."""
+    from sim.engine import simulate_variants
+
+    scenario = _scenario(horizon_days=50, events=[
+        {"kind": "scandal", "target": "leader_2", "day": 12},
+        {"kind": "crisis_response", "target": "role:dealer", "day": 13},
+        {"kind": "exit", "target": "founder", "day": 20}])
+    resolved = resolve_scenario(scenario)
+    world = build_world(scenario)
+    variants = {"baseline": [], "scenario": resolved.events,
+                "no_leader": [Ban(kind="ban", target="founder", day=0)],
+                "late": [Ban(kind="ban", target="brand", day=30)]}
+    shared = simulate_variants(world, resolved, variants, 3)
+    for name, events in variants.items():
+        alone = simulate(world, resolved, events, 3)
+        for field in ("reach", "trust", "followers", "shapley", "exclusive",
+                      "account_followers"):
+            assert np.array_equal(getattr(shared[name], field), getattr(alone, field)), \
+                (name, field)
+        assert all(np.array_equal(a, b) for a, b in zip(shared[name].coverage,
+                                                        alone.coverage)), name
