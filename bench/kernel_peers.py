@@ -90,27 +90,13 @@ def tools(csr: CSR, graph: nx.Graph, p: float, seed: int) -> dict[str, Callable]
     except ImportError:
         pass
     try:
-        from validation.peer_models import _ndlib_run
+        from validation.peer_models import ndlib_model, ndlib_run
 
-        nd_model = _ndlib_model(graph, p, seed)
-        out["ndlib"] = lambda s: _ndlib_run(nd_model, int(s))
+        nd_model = ndlib_model(graph, p, seed, next(iter(graph)))
+        out["ndlib"] = lambda s: ndlib_run(nd_model, int(s))
     except ImportError:
         pass
     return out
-
-
-def _ndlib_model(graph: nx.Graph, p: float, seed: int):
-    """NDlib's model with the threshold p on every edge (it ignores partial settings)."""
-    import ndlib.models.ModelConfig as mc
-    from ndlib.models.epidemics import IndependentCascadesModel
-
-    model = IndependentCascadesModel(graph, seed=seed)
-    config = mc.Configuration()
-    for edge in graph.edges():
-        config.add_edge_configuration("threshold", edge, p)
-    config.add_model_initial_configuration("Infected", [next(iter(graph))])
-    model.set_initial_status(config)
-    return model
 
 
 def main() -> None:

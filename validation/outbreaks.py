@@ -15,7 +15,7 @@ import numpy as np
 from sim.csr import CSR
 from sim.diffusion import independent_cascade
 
-__all__ = ["OutbreakSummary", "cascade_sizes", "summarize"]
+__all__ = ["OutbreakSummary", "cascade_sizes", "seeded_sizes", "summarize"]
 
 
 def cascade_sizes(graph: CSR, p: float, n_runs: int, rng: np.random.Generator) -> np.ndarray:
@@ -37,7 +37,12 @@ def cascade_sizes(graph: CSR, p: float, n_runs: int, rng: np.random.Generator) -
     ndarray of int64
         Users activated by each cascade, its seed included.
     """
-    seeds = rng.integers(graph.n_rows, size=n_runs)
+    return seeded_sizes(graph, rng.integers(graph.n_rows, size=n_runs), p, rng)
+
+
+def seeded_sizes(graph: CSR, seeds: np.ndarray, p: float, rng: np.random.Generator
+                 ) -> np.ndarray:
+    """Final sizes of one cascade per seed (user index), run one after another on ``rng``."""
     return np.array([len(independent_cascade(graph, [s], p, rng)) for s in seeds],
                     dtype=np.int64)
 

@@ -21,9 +21,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from sim.diffusion import independent_cascade
+from sim.graph import from_networkx
+from validation.outbreaks import seeded_sizes
 
-__all__ = ["compare_sizes", "eon_sizes", "kernel_sizes", "ndlib_sizes"]
+__all__ = ["compare_sizes", "eon_sizes", "kernel_sizes", "ndlib_model", "ndlib_run",
+           "ndlib_sizes"]
 
 
 def kernel_sizes(G: nx.Graph, p: float, n_runs: int, rng: np.random.Generator) -> np.ndarray:
@@ -32,7 +34,7 @@ def kernel_sizes(G: nx.Graph, p: float, n_runs: int, rng: np.random.Generator) -
     Parameters
     ----------
     G : networkx.Graph
-        The graph, passed as is (the kernel compiles it to CSR).
+        The graph, compiled to CSR once (as the kernel would on every call).
     p : float
         Tie probability.
     n_runs : int
@@ -45,10 +47,11 @@ def kernel_sizes(G: nx.Graph, p: float, n_runs: int, rng: np.random.Generator) -
     ndarray of int64
         Users ever activated per cascade, the seed included.
     """
+    csr, _, labels = from_networkx(G)
+    position = {label: i for i, label in enumerate(labels)}
     nodes = list(G)
-    seeds = rng.integers(len(nodes), size=n_runs)
-    return np.array([len(independent_cascade(G, [nodes[s]], p, rng)) for s in seeds],
-                    dtype=np.int64)
+    seeds = [position[nodes[s]] for s in rng.integers(len(nodes), size=n_runs)]
+    return seeded_sizes(csr, np.array(seeds, dtype=np.int64), p, rng)
 
 
 def ndlib_sizes(G: nx.Graph, p: float, n_runs: int, seed: int) -> np.ndarray:
@@ -62,23 +65,30 @@ def ndlib_sizes(G: nx.Graph, p: float, n_runs: int, seed: int) -> np.ndarray:
     ndarray of int64
         "Infected" plus "Removed" users once no user is infected, per cascade.
     """
+    nodes = list(G)
+    starts = np.random.default_rng(seed).integers(len(nodes), size=n_runs)
+    model = ndlib_model(G, p, seed, nodes[starts[0]])
+    return np.array([ndlib_run(model, nodes[s]) for s in starts], dtype=np.int64)
+
+
+def ndlib_model(G: nx.Graph, p: float, seed: int, start: Any) -> Any:
+    """NDlib's ``IndependentCascadesModel`` with threshold ``p`` on every edge (it ignores
+    per-edge thresholds unless every edge has one) and ``start`` infected."""
     import ndlib.models.ModelConfig as mc
     from ndlib.models.epidemics import IndependentCascadesModel
 
-    nodes = list(G)
-    starts = np.random.default_rng(seed).integers(len(nodes), size=n_runs)
     model = IndependentCascadesModel(G, seed=seed)
     config = mc.Configuration()
     for edge in G.edges():
         config.add_edge_configuration("threshold", edge, p)
-    config.add_model_initial_configuration("Infected", [nodes[starts[0]]])
+    config.add_model_initial_configuration("Infected", [start])
     model.set_initial_status(config)
     if len(model.params["edges"].get("threshold", {})) != G.number_of_edges():
         raise RuntimeError("NDlib ignored the per-edge thresholds: every edge needs one")
-    return np.array([_ndlib_run(model, nodes[s]) for s in starts], dtype=np.int64)
+    return model
 
 
-def _ndlib_run(model: Any, start: Any) -> int:
+def ndlib_run(model: Any, start: Any) -> int:
     """Reset ``model`` to one infected user and iterate until nobody is infected."""
     model.reset(infected_nodes=[start])
     counts = model.iteration(node_status=False)["node_count"]
