@@ -29,7 +29,7 @@ from .config import (
 )
 from .errors import Issue, ScenarioError, format_path
 
-__all__ = ["load_scenario"]
+__all__ = ["describe", "load_scenario"]
 
 Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
@@ -54,7 +54,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario: Scenario | None = Scenario.model_validate(data)
     except ValidationError as exc:
         scenario = None
-        problems += [_describe(err) for err in exc.errors()]
+        problems += [describe(err) for err in exc.errors()]
     matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
     matrix, issues, csv_rows = _with_csv_accounts(matrix, path, lines)
     problems += check_consistency(matrix, audience, horizon_days, amplification, events,
@@ -142,7 +142,7 @@ def _read_csv(path: Path, scenario_file: str, line: int | None
                     starts.append(reader.line_num)
                 except ValidationError as exc:
                     for err in exc.errors():
-                        loc, msg = _describe(err, within=("matrix", "accounts", 0))
+                        loc, msg = describe(err, within=("matrix", "accounts", 0))
                         issues.append(Issue(str(path), f"row {reader.line_num - 1}, column "
                                             f"{format_path(loc)}", msg, reader.line_num))
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -196,7 +196,7 @@ def _try(adapter: TypeAdapter, value: Any) -> Any:
         return None
 
 
-def _describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
+def describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
     """A pydantic error as (key path, 'expected ...; found ...').
 
     ``within`` is where the validated value sits in a scenario, for listing allowed keys.
