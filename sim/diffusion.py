@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .csr import CSR, sorted_unique
+from .kernels import insert_sorted
 from .streams import Streams, bernoulli_select
 
 __all__ = ["Share", "cascade_sizes", "contains", "independent_cascade", "spread"]
@@ -135,7 +136,7 @@ def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
         reached = content[segment] * n + graph.indices[starts[segment] + position]
         new = sorted_unique(reached)
         new = new[~contains(seen, new)]
-        seen = np.insert(seen, np.searchsorted(seen, new), new)
+        seen = insert_sorted(seen, new)
     return seen
 
 

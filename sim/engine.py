@@ -24,7 +24,7 @@ from .config import ROLES, Event, Scenario
 from .csr import sorted_unique
 from .diffusion import Share, contains, spread
 from .events import ResponseState, ScandalState, event_process, successors
-from .kernels import reached_by
+from .kernels import delete_at, insert_sorted, tally
 from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from .world import World
 
@@ -163,6 +163,7 @@ class State:
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
         self._scratch = np.zeros(self.n, dtype=np.int64)  # per-user counter, kept at zero
+        self._bits = np.zeros(self.n if self.A <= 64 else 0, dtype=np.uint64)  # and masks
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)
         self.impressions = np.zeros(self.H, dtype=np.int64)
@@ -215,7 +216,7 @@ class State:
         """Add follows (keys ``account * n + user``); existing ones stay as they are."""
         keys = sorted_unique(keys)
         keys = keys[~contains(self.follows, keys)]
-        self.follows = np.insert(self.follows, np.searchsorted(self.follows, keys), keys)
+        self.follows = insert_sorted(self.follows, keys)
 
     def trust_of(self, users: np.ndarray, day: int) -> np.ndarray:
         loss = np.zeros(len(users))
@@ -316,13 +317,13 @@ class State:
     def measure(self, t: int, brand: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
         reached them (the Shapley value of the coverage game)."""
-        users, author = brand % self.n, brand // self.n
-        mine, self.reach[t] = reached_by(users, self._scratch)  # accounts per entry's user
+        self.reach[t], shapley, exclusive, masks = tally(
+            brand % self.n, brand // self.n, self.A, self._scratch, self._bits)
         self.impressions[t] = len(brand)
-        self.shapley += np.bincount(author, weights=1.0 / mine, minlength=self.A)
-        self.exclusive += np.bincount(author[mine == 1], minlength=self.A)
-        if self.A <= 64:
-            self._overlaps.append(_masks(users[mine > 1], author[mine > 1]))
+        self.shapley += shapley
+        self.exclusive += exclusive
+        if len(self._bits):
+            self._overlaps.append(masks)
 
     def gain_followers(self, brand: np.ndarray) -> None:
         """Viewers who do not follow the account follow it with its follow rate (drawn
@@ -375,7 +376,7 @@ class State:
             own = 1 + distrust * (1 - trust[self.follows[drop] % self.n])
             u = self.streams.uniforms(seg, np.ones(len(drop), dtype=np.int64))
             drop = drop[u * worst < own]
-        self.follows = np.delete(self.follows, drop)
+        self.follows = delete_at(self.follows, drop)
 
     def copy(self) -> State:
         """An independent copy to simulate on from here (world, parameters and posting
@@ -411,13 +412,3 @@ class State:
                                 masks[first]]),
                 np.concatenate([self.exclusive[alone].astype(np.int64), counts]))
 
-
-def _masks(users: np.ndarray, author: np.ndarray) -> np.ndarray:
-    """One bit mask per user: the accounts that reached them."""
-    if not len(users):
-        return np.empty(0, dtype=np.uint64)
-    order = np.argsort(users, kind="stable")
-    users = users[order]
-    bits = np.left_shift(np.uint64(1), author[order].astype(np.uint64))
-    first = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    return np.bitwise_or.reduceat(bits, first)

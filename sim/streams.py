@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from .kernels import gap_positions, take
+from .kernels import select, take
 
 __all__ = ["Streams", "bernoulli_select", "poisson_cdf", "poisson_counts"]
 
@@ -21,16 +21,17 @@ class Streams:
     """One generator per owner, drawing uniforms for many segments in one call.
 
     Each owner's numbers are its generator's sequence of ``random()`` doubles, read ahead
-    in blocks into one array, so that a call for many owners is one gather rather than a
-    call per owner. The numbers an owner gets depend only on how many it took before.
+    in blocks into one array (with their ``log(1 - U)`` beside them, for geometric gaps),
+    so that a call for many owners is one gather rather than a call per owner. The numbers
+    an owner gets depend only on how many it took before.
     """
 
-    def __init__(self, generators: list[np.random.Generator], block: int = 16384):
+    def __init__(self, generators: list[np.random.Generator], block: int | None = None):
         self.generators = generators
-        self._block = block
-        # one owner (a plain cascade's caller) reads its generator directly: nothing ahead
-        self._buffer = np.stack([g.random(block) for g in generators]) \
-            if len(generators) > 1 else np.empty((1, 0))
+        # many owners (accounts) read a lot each day; a single owner (one cascade) may not
+        self._block = block or (16384 if len(generators) > 1 else 1024)
+        self._buffer = np.stack([g.random(self._block) for g in generators])
+        self._logs = np.log1p(-self._buffer)
         self._next = np.zeros(len(generators), dtype=np.int64)  # first unread, per owner
 
     def copy(self) -> Streams:
@@ -39,6 +40,7 @@ class Streams:
         twin.generators = copy.deepcopy(self.generators)
         twin._block = self._block
         twin._buffer = self._buffer.copy()
+        twin._logs = self._logs.copy()
         twin._next = self._next.copy()
         return twin
 
@@ -46,14 +48,44 @@ class Streams:
         """``count[i]`` uniforms in [0, 1) from ``owner[i]``'s stream for each segment ``i``,
         concatenated in segment order."""
         count = np.asarray(count, dtype=np.int64)
-        if len(self.generators) == 1:
-            return self.generators[0].random(int(count.sum()))
-        owner = np.asarray(owner, dtype=np.int64)
-        need = np.bincount(owner, weights=count, minlength=len(self.generators))
+        owner = np.broadcast_to(np.asarray(owner, dtype=np.int64), count.shape)
+        self._ensure(np.bincount(owner, weights=count, minlength=len(self.generators)))
+        return take(self._buffer, self._next, owner, count)
+
+    def geometric(self, owner: np.ndarray, n: np.ndarray, q: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Successes of ``n[i]`` trials with probability ``q[i]`` (0 < q < 1), per segment
+        ``i``, from geometric gaps: each segment takes one number of its owner's stream
+        per success and one more. Returns each success's segment and trial, in order."""
+        log_q = np.log1p(-q)
+        mean = n * q
+        owners = len(self.generators)
+        expected = np.bincount(owner, weights=mean, minlength=owners)  # successes per owner
+        need = expected + 6 * np.sqrt(expected) + np.bincount(owner, minlength=owners) + 8
+        self._ensure(np.minimum(need, self._block))  # a longer need refills as it goes
+        total = float(expected.sum())
+        capacity = int(total + 6 * np.sqrt(total)) + 16
+        start = np.zeros(len(owner), dtype=np.int64)
+        first, parts = 0, []
+        while True:
+            segment, position, first, trial = select(self._logs, self._next, owner, n,
+                                                     log_q, start, first, capacity)
+            parts.append((segment, position))
+            if first == len(owner):
+                break
+            start[first] = trial
+            o = owner[first]
+            if self._next[o] == self._block:  # its row ran out (else the output was full)
+                self._read_ahead(np.array([o]), 0)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _ensure(self, need: np.ndarray) -> None:
+        """Read ahead for the owners whose rows hold fewer unread numbers than ``need``."""
         short = np.flatnonzero(self._next + need > self._block)
         if len(short):
             self._read_ahead(short, int(need.max()))
-        return take(self._buffer, self._next, owner, count)
 
     def _read_ahead(self, owners: np.ndarray, need: int) -> None:
         """Move the owners' unread numbers to the front of their rows and fill the rest from
@@ -61,14 +93,18 @@ class Streams:
         filled = self._block
         if need > self._block:
             self._block = max(2 * self._block, need)
-            wider = np.empty((len(self.generators), self._block))
-            wider[:, :filled] = self._buffer
-            self._buffer = wider
+            for name in ("_buffer", "_logs"):
+                wider = np.empty((len(self.generators), self._block))
+                wider[:, :filled] = getattr(self, name)
+                setattr(self, name, wider)
             owners = np.arange(len(self.generators))
         for o in owners:
-            rest = self._buffer[o, self._next[o]:filled].copy()
-            self._buffer[o, :len(rest)] = rest
-            self._buffer[o, len(rest):] = self.generators[o].random(self._block - len(rest))
+            rest = self._next[o]
+            kept = filled - rest
+            for row in (self._buffer[o], self._logs[o]):
+                row[:kept] = row[rest:filled].copy()
+            self._buffer[o, kept:] = self.generators[o].random(self._block - kept)
+            self._logs[o, kept:] = np.log1p(-self._buffer[o, kept:])
             self._next[o] = 0
 
 
@@ -88,7 +124,7 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
     n = np.asarray(n, dtype=np.int64)
     q = np.asarray(q, dtype=float)
     q = np.full(n.shape, q) if q.ndim == 0 else q
-    owner = np.asarray(owner)
+    owner = np.asarray(owner, dtype=np.int64)
     owner = np.full(n.shape, owner) if owner.ndim == 0 or len(owner) != len(n) else owner
     segments, positions = [], []
     certain = (q >= 1) & (n > 0)
@@ -98,20 +134,13 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
         positions.append(np.arange(int(n[idx].sum())) - np.repeat(np.cumsum(n[idx]) - n[idx],
                                                                    n[idx]))
     todo = np.flatnonzero((q > 0) & (q < 1) & (n > 0))
-    start = np.zeros(len(todo), dtype=np.int64)  # next trial not yet covered
-    while len(todo):
-        remaining = n[todo] - start
-        mean = remaining * q[todo]
-        budget = np.ceil(mean + 6 * np.sqrt(mean) + 8).astype(np.int64)
-        log_u = np.log1p(-streams.uniforms(owner[todo], budget))
-        seg, pos, reached = gap_positions(log_u, budget, np.log1p(-q[todo]), n[todo], start)
-        segments.append(todo[seg])
-        positions.append(pos)
-        more = reached < n[todo]
-        todo, start = todo[more], reached[more]
+    if len(todo):
+        segment, position = streams.geometric(owner[todo], n[todo], q[todo])
+        segments.append(todo[segment])
+        positions.append(position)
     if not segments:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    if len(segments) == 1:  # one pass: already in order
+    if len(segments) == 1:  # already in order
         return segments[0], positions[0]
     segment, position = np.concatenate(segments), np.concatenate(positions)
     order = np.lexsort((position, segment))
