@@ -6,7 +6,8 @@ exponential cutoff at 50, k >= 2) of n users, the same 1,000 random single seeds
 budget per cell is spent; the rate is cascades per second of what it ran. Tools:
 
 - riskmodel: ``sim.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
-  one batch at p < 0.1, batches of 20 above (large cascades);
+  one batch at p < 0.1; at p = 0.2 batches of at most 5 x 10^7 / n cascades (1,000 at
+  n = 10^4, 500 at 10^5, 50 at 10^6), so that a batch's keys fit in memory;
 - CyNetDiff ``IndependentCascadeModel`` (compiled, one cascade at a time, reset between);
 - NDlib ``IndependentCascadesModel`` (per-edge threshold p) and EoN ``basic_discrete_SIR``.
 
@@ -41,6 +42,7 @@ from validation.tables import environment, format_table
 RESULTS = Path(__file__).resolve().parent / "results"
 CASCADES = 1000
 PROBABILITIES = (0.01, 0.05, 0.2)
+BATCH_KEYS = 5 * 10**7  # cascades x users of a batch at p = 0.2, at most
 
 
 def graphs(n: int, rng: np.random.Generator) -> dict[str, tuple[CSR, nx.Graph]]:
@@ -113,9 +115,10 @@ def main() -> None:
             for p in PROBABILITIES:
                 cell: dict[str, dict[str, float]] = {}
                 for tool, run_one in tools(csr, graph, p, int(rng.integers(2**31))).items():
-                    # one batch of all seeds for mostly tiny cascades; smaller batches when
-                    # cascades are large, so a batch's keys stay small in memory
-                    chunk = (CASCADES if p < 0.1 else 20) if tool == "riskmodel" else 1
+                    # one batch of all seeds for mostly tiny cascades; smaller batches on
+                    # large graphs when cascades are large, so a batch's keys stay in memory
+                    chunk = (CASCADES if p < 0.1 else min(CASCADES, BATCH_KEYS // n)) \
+                        if tool == "riskmodel" else 1
                     run_one(seeds[:chunk] if chunk > 1 else seeds[0])  # warm up (JIT, caches)
                     rate, sizes = timed(run_one, seeds, args.budget, chunk)
                     cell[tool] = {"rate": rate, "runs": len(sizes),

@@ -83,10 +83,15 @@ def cascade_sizes(graph: CSR, seeds: Any, p: float | np.ndarray,
     [3, 1, 4]
     """
     n = graph.n_rows
-    keys = [i * n + np.atleast_1d(np.asarray(s, dtype=np.int64)) for i, s in enumerate(seeds)]
-    viewers = sorted_unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
-    seen = spread(graph, viewers, p, None, Streams([rng]), np.zeros(len(keys), np.int64))
-    return np.bincount(seen // n, minlength=len(keys))
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:  # one seed per cascade
+        count, keys = len(seeds), np.arange(len(seeds)) * n + seeds
+    else:
+        count = len(seeds)
+        keys = np.concatenate([i * n + np.atleast_1d(np.asarray(s, dtype=np.int64))
+                               for i, s in enumerate(seeds)] or [np.empty(0, np.int64)])
+    seen = spread(graph, sorted_unique(keys.astype(np.int64)), p, None, Streams([rng]),
+                  np.zeros(count, np.int64))
+    return np.bincount(seen // n, minlength=count)
 
 
 def _cascade(graph: CSR, seeds: np.ndarray, p: float | np.ndarray,

@@ -17,6 +17,9 @@ from .kernels import select, take
 __all__ = ["Streams", "bernoulli_select", "poisson_cdf", "poisson_counts"]
 
 
+_BUFFER_NUMBERS = 2**21  # numbers read ahead for all owners together, at most (16 MiB, twice)
+
+
 class Streams:
     """One generator per owner, drawing uniforms for many segments in one call.
 
@@ -62,7 +65,10 @@ class Streams:
         owners = len(self.generators)
         expected = np.bincount(owner, weights=mean, minlength=owners)  # successes per owner
         need = expected + 6 * np.sqrt(expected) + np.bincount(owner, minlength=owners) + 8
-        self._ensure(np.minimum(need, self._block))  # a longer need refills as it goes
+        # read ahead up to a row's width, widening rows while the buffer stays small;
+        # a longer need refills its row as it goes
+        widest = max(self._block, _BUFFER_NUMBERS // len(self.generators))
+        self._ensure(np.minimum(need, widest))
         total = float(expected.sum())
         capacity = int(total + 6 * np.sqrt(total)) + 16
         start = np.zeros(len(owner), dtype=np.int64)
