@@ -162,7 +162,8 @@ class State:
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
-        self._scratch = np.zeros(self.n, dtype=np.int64)  # per-user counter, kept at zero
+        # per-user counter of the accounts that reached a user today, kept at zero
+        self._scratch = np.zeros(self.n, dtype=np.uint16 if self.A < 2**16 else np.int64)
         self._bits = np.zeros(self.n if self.A <= 64 else 0, dtype=np.uint64)  # and masks
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)

@@ -124,9 +124,9 @@ def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
     Returns the number of distinct users; per account, its Shapley share (each user's unit
     split equally among the accounts that reached them, summed in entry order) and the
     users only it reached; and, when ``bits`` is not empty, one bit mask (bit a for account
-    a) per user reached by several accounts, in no particular order. ``scratch`` (int64)
-    and ``bits`` (uint64, or empty) are all-zero arrays over all users, left all zero (the
-    compiled loop works in them in O(entries)).
+    a) per user reached by several accounts, in no particular order. ``scratch`` (integers
+    that hold the number of accounts) and ``bits`` (uint64, or empty) are all-zero arrays
+    over all users, left all zero (the compiled loop works in them in O(entries)).
     """
     counts = np.bincount(users, minlength=len(scratch))
     mine = counts[users]
@@ -163,14 +163,14 @@ def _tally_loop(users, author, n_accounts, scratch, bits):  # pragma: no cover -
         shapley[a] += 1.0 / c
         if c == 1:
             exclusive[a] += 1
+            if with_masks:
+                bits[u] = 0
         elif with_masks and bits[u] != 0:  # the user's first entry emits its mask
             masks[k] = bits[u]
             k += 1
             bits[u] = 0
     for u in users:
         scratch[u] = 0
-        if with_masks:
-            bits[u] = 0
     return distinct, shapley, exclusive, masks[:k]
 
 

@@ -1,0 +1,168 @@
+"""The physical limit: bytes a simulated day moves against this machine's memory bandwidth.
+
+1. Memory bandwidth, STREAM-style "copy" (``numpy.copyto`` of a 256 MiB array, counted as
+   read plus write), best of 5, in one process and in two processes at once (the engine
+   runs two workers).
+2. Bytes moved per simulated day of the standard workload's baseline (1,000,000 users,
+   ``1+5+4+40``): every compiled kernel and sort the day step runs is wrapped to add the
+   bytes of the arrays it reads and writes, with each random touch of a per-user array
+   (the reach tally's counters and masks) counted as a 64-byte cache line. Small numpy
+   calls on per-account arrays are left out, so this is a floor on the traffic.
+3. Time per simulated day of the same replication, unwrapped, and the share of the
+   bandwidth the day step reaches: (bytes per day / time per day) / bandwidth.
+
+Run: ``python bench/bandwidth.py [--users 1000000] [--days 120]``. Prints a table and writes
+``bench/results/bandwidth.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+import sim.diffusion
+import sim.engine
+import sim.streams
+from sim.layout import resolve_scenario
+from sim.world import build_world
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COPY_BYTES = 256 * 2**20
+CACHE_LINE = 64
+
+
+def copy_bandwidth(repeats: int = 5) -> float:
+    """Best read + write bytes per second of one large array copy."""
+    src = np.ones(COPY_BYTES // 8)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - started)
+    return 2 * COPY_BYTES / best
+
+
+def _copy_in_worker(_: int) -> float:
+    return copy_bandwidth()
+
+
+def bandwidths() -> dict[str, float]:
+    one = copy_bandwidth()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        two = sum(pool.map(_copy_in_worker, range(2)))
+    return {"one_process_gb_s": one / 1e9, "two_processes_gb_s": two / 1e9}
+
+
+def _nbytes(values: Any) -> int:
+    items = values if isinstance(values, tuple) else (values,)
+    return sum(v.nbytes for v in items if isinstance(v, np.ndarray))
+
+
+class Meter:
+    """Wraps the day step's kernels to count the bytes they read and write."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self._undo: list[tuple[Any, str, Callable]] = []
+
+    def wrap(self, module: Any, name: str, touches: Callable[..., int] | None = None) -> None:
+        original = getattr(module, name)
+
+        def counted(*args: Any) -> Any:
+            out = original(*args)
+            moved = _nbytes(args) if touches is None else touches(*args)
+            self.bytes += moved + _nbytes(out)
+            return out
+        setattr(module, name, counted)
+        self._undo.append((module, name, original))
+
+    def restore(self) -> None:
+        for module, name, original in reversed(self._undo):
+            setattr(module, name, original)
+
+
+def _tally_touches(users: np.ndarray, author: np.ndarray, _a: int, _s: np.ndarray,
+                   bits: np.ndarray) -> int:
+    per_user_arrays = 2 if len(bits) else 1  # counters, and masks when kept
+    return users.nbytes + author.nbytes + 3 * len(users) * per_user_arrays * CACHE_LINE
+
+
+def _select_touches(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
+                    n: np.ndarray, log_q: np.ndarray, start: np.ndarray, *_: Any) -> int:
+    return owner.nbytes + n.nbytes + log_q.nbytes + start.nbytes  # + the logs it reads (out)
+
+
+def _take_touches(buffer: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
+                  count: np.ndarray) -> int:
+    return owner.nbytes + count.nbytes + int(count.sum()) * 8
+
+
+def _sort_touches(values: np.ndarray) -> int:
+    return 3 * values.nbytes  # read, sort in a copy, mask out repeats
+
+
+def day_traffic(users: int, days: int) -> dict[str, float]:
+    """Bytes moved per simulated day (metered run) and seconds per day (plain run)."""
+    from engine import workload  # bench/engine.py: the standard workload
+
+    scenario = resolve_scenario(workload(users, 1).model_copy(update={"horizon_days": days}))
+    world = build_world(scenario)
+    sim.engine.simulate(world, scenario, [], 0)  # compile and warm up
+    started = time.perf_counter()
+    sim.engine.simulate(world, scenario, [], 1)
+    seconds = (time.perf_counter() - started) / days
+    meter = Meter()
+    for module, name, touches in (
+            (sim.engine, "tally", _tally_touches), (sim.engine, "insert_sorted", None),
+            (sim.engine, "delete_at", None), (sim.diffusion, "insert_sorted", None),
+            (sim.streams, "select", _select_touches), (sim.streams, "take", _take_touches),
+            (sim.engine, "sorted_unique", _sort_touches),
+            (sim.diffusion, "sorted_unique", _sort_touches)):
+        meter.wrap(module, name, touches)
+    try:
+        sim.engine.simulate(world, scenario, [], 1)
+    finally:
+        meter.restore()
+    return {"users": users, "days": days, "bytes_per_day": meter.bytes / days,
+            "seconds_per_day": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=120)
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    bw = bandwidths()
+    day = day_traffic(args.users, args.days)
+    reached = day["bytes_per_day"] / day["seconds_per_day"] / 1e9
+    rows = {
+        "memory bandwidth, one process (GB/s)": bw["one_process_gb_s"],
+        "memory bandwidth, two processes together (GB/s)": bw["two_processes_gb_s"],
+        "bytes moved per simulated day (MB, floor)": day["bytes_per_day"] / 1e6,
+        "time per simulated day (ms, one process)": 1e3 * day["seconds_per_day"],
+        "bandwidth the day step reaches (GB/s)": reached,
+        "share of one process's bandwidth": reached / bw["one_process_gb_s"],
+    }
+    for name, value in rows.items():
+        print(f"{name:52s} {value:10.3f}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bandwidth.json").write_text(json.dumps({
+        "command": "python bench/bandwidth.py " + " ".join(sys.argv[1:]),
+        **bw, **day, "reached_gb_s": reached,
+        "share_of_one_process": reached / bw["one_process_gb_s"]}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
