@@ -77,9 +77,14 @@ class CSR:
         return csr_array((data, self.indices, self.indptr), shape=(self.n_rows, self.n_cols))
 
 
-def sorted_unique(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort and mask: much faster than ``np.unique`` for ints)."""
-    keys = np.sort(keys)
+def sorted_unique(keys: np.ndarray, runs: bool = False) -> np.ndarray:
+    """Sorted distinct values (sort and mask: much faster than ``np.unique`` for ints).
+
+    ``runs``: the keys are a few sorted runs one after another, which a merging sort
+    orders about ten times faster than the default (and ten times slower when they are
+    not).
+    """
+    keys = np.sort(keys, kind="stable" if runs else None)
     if len(keys) == 0:
         return keys
     keep = np.empty(len(keys), dtype=bool)

@@ -214,8 +214,9 @@ class State:
         self.follows = self.follows[~drop]
 
     def follow(self, keys: np.ndarray) -> None:
-        """Add follows (keys ``account * n + user``); existing ones stay as they are."""
-        keys = sorted_unique(keys)
+        """Add follows (keys ``account * n + user``, in a few sorted runs); existing ones
+        stay as they are."""
+        keys = sorted_unique(keys, runs=True)
         keys = keys[~contains(self.follows, keys)]
         self.follows = insert_sorted(self.follows, keys)
 
@@ -290,7 +291,7 @@ class State:
         seg, pos = bernoulli_select(self.streams, self.owner[content],
                                     np.diff(bounds)[audience], chance)
         users = self.follows[bounds[audience[seg]] + pos] % self.n
-        viewers = sorted_unique(content[seg] * self.n + users)
+        viewers = sorted_unique(content[seg] * self.n + users, runs=True)  # one per segment
         return spread(self.world.social, viewers, self.dyn.tie_view, self.share(),
                       self.streams, self.owner)
 
