@@ -19,11 +19,13 @@ from .config import (
     parse_layout,
     resolve_path,
 )
-from .errors import Issue, ScenarioError, format_path
+from .errors import Issue, ScenarioError, format_path, listing
 from .layout import Slot, auto_scale, expand_slots, select
 
 __all__ = ["Problem", "check_consistency", "check_scenario"]
 
+MAX_USERS = 2**31 - 1
+"""Most simulated users: the compiled graphs number users with 32-bit integers."""
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 
@@ -45,7 +47,7 @@ def check_consistency(
     if horizon_days is not None:
         problems += _days(events, horizon_days)
     if audience is not None:
-        problems += _imports(audience, base_dir)
+        problems += _imports(audience, base_dir) + _audience(audience)
     if matrix is None:
         return problems
     slots = expand_slots(matrix)
@@ -110,7 +112,7 @@ def _matrix(matrix: Matrix, slots: list[Slot]) -> list[Problem]:
                                       f"layout or named); found {n_brand}"))
     if matrix.leader is not None and matrix.leader not in first:
         problems.append((("matrix", "leader"), f"expected one of the account ids "
-                         f"{_listing(sorted(first))}; found {matrix.leader!r}"))
+                         f"{listing(sorted(first))}; found {matrix.leader!r}"))
     return problems
 
 
@@ -120,7 +122,7 @@ def _ref(loc: Loc, ref: str, accounts: list, ids: list[str]) -> list[Problem]:
     if ref.startswith("role:"):
         return [(loc, f"expected a role that has accounts in the matrix; found {ref!r}, "
                       "which has none")]
-    return [(loc, f"expected an account id (one of {_listing(ids)}) or 'role:<role>'; "
+    return [(loc, f"expected an account id (one of {listing(ids)}) or 'role:<role>'; "
                   f"found {ref!r}")]
 
 
@@ -141,6 +143,21 @@ def _imports(audience: Audience, base_dir: Path) -> list[Problem]:
     return problems
 
 
+def _audience(audience: Audience) -> list[Problem]:
+    """Generator settings that each validate but cannot work together or at all."""
+    problems: list[Problem] = []
+    if audience.users > MAX_USERS:
+        problems.append((("audience", "users"), f"expected at most {MAX_USERS:,} simulated "
+                         f"users (user numbers are 32-bit); found {audience.users:,}"))
+    social = audience.social
+    if not (audience.import_ and audience.import_.graph) and \
+            social.mean_degree >= social.max_degree:
+        problems.append((("audience", "social", "mean_degree"), "expected less than "
+                         f"audience.social.max_degree ({social.max_degree:,}); found "
+                         f"{social.mean_degree:g}"))
+    return problems
+
+
 def _capacity(accounts: list, audience: Audience) -> list[Problem]:
     if audience.import_ and audience.import_.graph:
         return []  # the audience's size comes from the imported graph
@@ -150,10 +167,10 @@ def _capacity(accounts: list, audience: Audience) -> list[Problem]:
         return []
     return [(("audience", "scale"), f"expected a scale of at least "
              f"{max(a.followers for a in accounts) / audience.users:g} real people per "
-             f"simulated user (the largest account needs {need:,.0f} simulated followers, "
+             f"simulated user (the largest account needs {_count(need)} simulated followers, "
              f"audience.users is {audience.users:,}); found {scale:g}")]
 
 
-def _listing(items: list[str], limit: int = 12) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+def _count(x: float) -> str:
+    """A count with thousands separators, or in exponent form when astronomically large."""
+    return f"{x:,.0f}" if x < 1e15 else f"{x:.3g}"

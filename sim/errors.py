@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Issue", "RunError", "ScenarioError", "format_path"]
+__all__ = ["Interrupted", "Issue", "RunError", "ScenarioError", "format_path", "listing"]
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -13,6 +13,12 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
+
+
+def listing(items: list[str], limit: int = 12) -> str:
+    """Up to ``limit`` items joined by commas, with the count of all when there are more."""
+    shown = ", ".join(items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -39,3 +45,11 @@ class ScenarioError(Exception):
 
 class RunError(Exception):
     """A run cannot start as asked (an unreachable scheduler, a missing optional extra)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop asked for by a signal other than Ctrl-C (SIGTERM), handled like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum

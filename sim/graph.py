@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ import networkx as nx
 import numpy as np
 
 from .csr import CSR
-from .errors import Issue, ScenarioError
+from .errors import Issue, ScenarioError, listing
 
 if TYPE_CHECKING:
     from .world import World
@@ -27,6 +28,7 @@ __all__ = ["from_networkx", "read_followers", "read_social", "to_networkx", "wri
 EXPORT_SUFFIXES = (".graphml", ".gexf")
 _READERS = {".graphml": nx.read_graphml, ".gexf": nx.read_gexf, ".gml": nx.read_gml}
 _EDGE_LISTS = (".csv", ".txt", ".edgelist", ".tsv")
+_HEADERS = {"user", "source", "from", "u", "account"}
 
 
 def to_networkx(world: World) -> nx.DiGraph:
@@ -71,7 +73,7 @@ def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[
     kinds = nx.get_node_attributes(G, "kind")
     users = [n for n in G if kinds.get(n, "user") == "user"]
     index = nx.get_node_attributes(G, "index")
-    users.sort(key=(lambda n: int(index[n])) if len(index) == len(users) else _label_key)
+    users.sort(key=_index_key(index) if len(index) == len(users) else _label_key)
     position = {n: i for i, n in enumerate(users)}
     u, v, followers = [], [], {}
     for a, b, kind in G.edges(data="kind"):
@@ -117,17 +119,25 @@ def read_social(path: Path
     return social, sets, labels, _scale(G)
 
 
-def read_followers(path: Path, labels: list[Any] | None, n_users: int
-                   ) -> dict[str, np.ndarray]:
+def read_followers(path: Path, labels: list[Any] | None, n_users: int,
+                   accounts: Collection[str] | None = None) -> dict[str, np.ndarray]:
     """Follower sets from a CSV of ``user, account`` rows.
 
     Users are matched to the imported graph's node labels when there is one, else numbered
-    in order of first appearance (at most ``n_users`` of them).
+    in order of first appearance (at most ``n_users`` of them). With ``accounts``, a row
+    naming another account is reported at its row. Repeated rows count once. The first
+    20 problems are reported together.
     """
     position = {str(label): i for i, label in enumerate(labels)} if labels else {}
+    known = None if accounts is None else set(accounts)
     sets: dict[str, list[int]] = {}
     issues = []
     for line, (user, account) in _edge_rows(path, numbered=True):
+        if known is not None and account not in known:
+            issues.append(Issue(str(path), f"row {line}, column account", "expected an "
+                                f"account of the matrix ({listing(sorted(known))}); found "
+                                f"{account!r}", line))
+            continue
         if labels is None and user not in position:
             position[user] = len(position)
         if user not in position or position[user] >= n_users:
@@ -158,22 +168,32 @@ def write_graph(G: nx.Graph, path: Path) -> None:
             os.remove(tmp)
 
 
-def _edge_rows(path: Path, numbered: bool = False):
-    """Pairs from an edge list: CSV (with or without a header) or whitespace-separated."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        sample = fh.readline()
-        fh.seek(0)
-        rows = csv.reader(fh) if "," in sample else (line.split() for line in fh)
-        for line, row in enumerate(rows, start=1):
-            if not row or row[0].startswith("#"):
-                continue
-            if len(row) < 2:
-                raise ScenarioError([Issue(str(path), f"row {line}", "expected two columns "
-                                           f"(from, to); found {row!r}", line)])
-            a, b = row[0].strip(), row[1].strip()
-            if line == 1 and {a.lower(), b.lower()} & {"user", "source", "from", "u", "account"}:
-                continue  # a header
-            yield ((line, (a, b)) if numbered else (a, b))
+def _edge_rows(path: Path, numbered: bool = False) -> Iterator[Any]:
+    """Pairs from an edge list: CSV (with or without a header) or whitespace-separated.
+
+    Columns after the first two are ignored; a row with fewer, or an empty one of the two,
+    and text that is not UTF-8 are reported at their row.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            sample = fh.readline()
+            fh.seek(0)
+            rows = csv.reader(fh) if "," in sample else (line.split() for line in fh)
+            for line, row in enumerate(rows, start=1):
+                if not row or row[0].startswith("#"):
+                    continue
+                a, b = (row[0].strip(), row[1].strip()) if len(row) > 1 else ("", "")
+                if not (a and b):
+                    raise ScenarioError([Issue(str(path), f"row {line}", "expected two "
+                                               f"columns (from, to), neither empty; found "
+                                               f"{row!r}",
+                                               line)])
+                if line == 1 and {a.lower(), b.lower()} & _HEADERS:
+                    continue  # a header
+                yield ((line, (a, b)) if numbered else (a, b))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError([Issue(str(path), "(file)", "expected UTF-8 CSV or "
+                                   f"whitespace-separated text; found {exc}")]) from None
 
 
 def _scale(G: nx.Graph) -> float | None:
@@ -181,6 +201,16 @@ def _scale(G: nx.Graph) -> float | None:
     scales = {float(d["scale"]) for _, d in G.nodes(data=True)
               if d.get("kind") == "account" and "scale" in d}
     return scales.pop() if len(scales) == 1 else None
+
+
+def _index_key(index: dict[Any, Any]) -> Callable[[Any], int]:
+    """Sort key of user nodes by their ``index`` attribute, which must be whole numbers."""
+    for node, value in index.items():
+        try:
+            int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"node {node!r} has index {value!r}, not a whole number") from None
+    return lambda n: int(index[n])
 
 
 def _label_key(label: Any) -> tuple[int, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,19 @@ from .config import (
 )
 from .errors import Issue, ScenarioError, format_path
 
-__all__ = ["describe", "load_scenario"]
+__all__ = ["LineMap", "describe", "load_scenario", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
+_ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
+MAX_SCENARIO_BYTES = 2**20
+"""Largest scenario file read (1 MiB; the bundled ones are under 3 KB)."""
+MAX_YAML_VALUES = 1_000_000
+"""Most values (scalars, lists, mappings) a scenario document may hold with its aliases
+expanded: more than a file under :data:`MAX_SCENARIO_BYTES` can spell out without them."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of a scenario document (a scenario needs 6 levels)."""
+_BRANCH = re.compile(r"constrained-\w+|literal\[.*\]|int")  # tags of a union's branches
 _COMPARISONS = (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
                 ("greater than ", "> "), ("less than ", "< "))
 
@@ -48,13 +58,13 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     root, data = _parse(path)
-    lines = _LineMap(root)
+    lines = LineMap(root)
     problems = lines.duplicate_keys()
     try:
         scenario: Scenario | None = Scenario.model_validate(data)
     except ValidationError as exc:
         scenario = None
-        problems += [describe(err) for err in exc.errors()]
+        problems += _merged([describe(err) for err in exc.errors()])
     matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
     matrix, issues, csv_rows = _with_csv_accounts(matrix, path, lines)
     problems += check_consistency(matrix, audience, horizon_days, amplification, events,
@@ -77,16 +87,7 @@ class _CsvRows:
 
 def _parse(path: Path) -> tuple[yaml.Node | None, Any]:
     """The YAML node tree (for line numbers) and the data, with ``name`` defaulted."""
-    text = _read(path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Issue(str(path), "(YAML syntax)",
-                                   f"expected valid YAML; found {problem}", line)]) from None
+    root, data = read_yaml(path, "scenario")
     if data is None:
         raise ScenarioError([Issue(str(path), "(top level)", "expected a mapping of scenario "
                                    "keys; found an empty document")])
@@ -95,7 +96,117 @@ def _parse(path: Path) -> tuple[yaml.Node | None, Any]:
     return root, data
 
 
-def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: _LineMap
+def read_yaml(path: Path, kind: str) -> tuple[yaml.Node | None, Any]:
+    """A YAML file's node tree (for line numbers, see :class:`LineMap`) and its data.
+
+    The document is composed first and its size checked before any Python object is built,
+    so that aliases repeating a large part many times over ("billion laughs") are refused
+    cheaply instead of expanding in whatever walks the data later. ``kind`` names the file
+    in messages ("scenario", "parameter").
+    """
+    text = _read(path, kind)
+    try:
+        loader = _Loader(text)
+        root = loader.get_single_node()
+        _check_size(root)
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Issue(str(path), "(YAML syntax)",
+                                   f"expected valid YAML; found {problem}", line)]) from None
+    except _TooLarge as exc:
+        raise ScenarioError([Issue(str(path), "(YAML structure)", str(exc), exc.line)]
+                            ) from None
+    return root, data
+
+
+class _TooLarge(Exception):
+    """A YAML document nested too deeply or expanding to too many values."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting while composing and reporting a value it
+    cannot build (a 5,000-digit integer, a date such as 2001-13-45) at its line."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooLarge(f"expected at most {MAX_YAML_DEPTH} levels of nesting; found "
+                                "more", mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            problem = str(exc).split("; use sys.set_int_max_str_digits")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a value that cannot be read ({problem})", node.start_mark
+            ) from None
+
+
+def _check_size(root: yaml.Node | None) -> None:
+    """Refuse a document whose values, each alias counted at the full size of what it
+    repeats, exceed :data:`MAX_YAML_VALUES` or nest deeper than :data:`MAX_YAML_DEPTH`, or
+    that contains itself through an alias."""
+    sizes: dict[int, tuple[int, int]] = {}  # node id -> (values, depth), aliases expanded
+    if root is None:
+        return
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done:
+            open_nodes.discard(id(node))
+            size = 1 + sum(sizes[id(c)][0] for c in children)
+            depth = 1 + max((sizes[id(c)][1] for c in children), default=0)
+            if size > MAX_YAML_VALUES or depth > MAX_YAML_DEPTH:
+                raise _TooLarge(
+                    f"expected at most {MAX_YAML_VALUES:,} values and {MAX_YAML_DEPTH} levels "
+                    f"of nesting with aliases (*name) expanded; found {size:,} values and "
+                    f"{depth} levels in the value starting here (an alias bomb?)",
+                    node.start_mark.line + 1)
+            sizes[id(node)] = (size, depth)
+            continue
+        if id(node) in open_nodes:
+            raise _TooLarge("expected aliases (*name) to repeat a finished value; found one "
+                            "inside the value its anchor names (a value containing itself)",
+                            node.start_mark.line + 1)
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise _TooLarge("expected aliases (*name) to repeat a finished value; found "
+                                "one inside the value its anchor names (a value containing "
+                                "itself)", child.start_mark.line + 1)
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: LineMap
                        ) -> tuple[Matrix | None, list[Issue], _CsvRows | None]:
     """The matrix with its ``accounts_csv`` rows added, or the CSV's problems.
 
@@ -114,7 +225,7 @@ def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: _LineMap
     return merged, [], _CsvRows(str(csv_file), len(matrix.accounts), starts)
 
 
-def _locate(loc: Loc, msg: str, path: Path, lines: _LineMap, csv_rows: _CsvRows | None
+def _locate(loc: Loc, msg: str, path: Path, lines: LineMap, csv_rows: _CsvRows | None
             ) -> Issue:
     """An issue at its place: a line of the scenario file, or a row of the accounts CSV."""
     index = loc[2] if len(loc) > 2 and loc[:2] == ("matrix", "accounts") else -1
@@ -153,13 +264,20 @@ def _read_csv(path: Path, scenario_file: str, line: int | None
     return accounts, starts
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, kind: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES and path.is_file():
+            hint = " (long account lists belong in matrix.accounts_csv)" \
+                if kind == "scenario" else ""
+            msg = (f"expected a {kind} file of at most {MAX_SCENARIO_BYTES // 2**20} MiB"
+                   f"{hint}; found {size:,} bytes")
+        else:
+            return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        msg = "expected an existing scenario file; found no such file"
+        msg = f"expected an existing {kind} file; found no such file"
     except IsADirectoryError:
-        msg = "expected a scenario file; found a directory"
+        msg = f"expected a {kind} file; found a directory"
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"expected a readable UTF-8 text file; found {exc}"
     raise ScenarioError([Issue(str(path), "(file)", msg)])
@@ -187,6 +305,24 @@ def _sections(scenario: Scenario | None, data: Any) -> tuple[
                                    ("events", _EVENT))}
     return (part["matrix"], part["audience"], part["horizon_days"], items["amplification"],
             items["events"])
+
+
+def _merged(problems: list[tuple[Loc, str]]) -> list[tuple[Loc, str]]:
+    """One problem per key where a value fails each branch of a choice (``replications``:
+    a whole number >= 1 or 'auto'): the branches' expectations joined with 'or'."""
+    groups: dict[Loc, list[tuple[Loc, str]]] = {}
+    for loc, msg in problems:
+        tagged = bool(loc) and isinstance(loc[-1], str) and _BRANCH.fullmatch(loc[-1])
+        groups.setdefault(loc[:-1] if tagged else loc, []).append((loc, msg))
+    out: list[tuple[Loc, str]] = []
+    for key, group in groups.items():
+        found = {m.split("; found ", 1)[-1] for _, m in group}
+        if len(group) > 1 and len(found) == 1 and all(m.startswith("expected ") for _, m in group):
+            expected = " or ".join(m[len("expected "):].split("; found ", 1)[0] for _, m in group)
+            out.append((key, f"expected {expected}; found {found.pop()}"))
+        else:
+            out += group
+    return out
 
 
 def _try(adapter: TypeAdapter, value: Any) -> Any:
@@ -217,6 +353,10 @@ def describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
         tag = found.get("kind") if isinstance(found, dict) else found
         return (*loc, "kind"), f"expected kind one of {', '.join(EVENT_KINDS)}; found " \
                                f"{_short(tag)}"
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _ID_PATTERN:
+        label = " (a display name with any characters goes in label)" if loc[-1] == "id" else ""
+        return loc, ("expected ASCII letters, digits, '_', '.' and '-' only" + label
+                     + f"; found {_short(found)}")
     msg = err["msg"]
     if msg.startswith("Value error, "):
         return loc, msg[len("Value error, "):]
@@ -284,7 +424,7 @@ def _is_union(tp: Any) -> bool:
     return len(args) > 1 and all(_is_model(a) for a in args)
 
 
-class _LineMap:
+class LineMap:
     """Line numbers of a YAML document's keys, from the composed node tree's marks."""
 
     def __init__(self, root: yaml.Node | None):
@@ -309,7 +449,7 @@ class _LineMap:
     @staticmethod
     def _tag(node: Any) -> str | None:
         """The value of a mapping's ``kind`` key."""
-        child = _LineMap._child(node, "kind")
+        child = LineMap._child(node, "kind")
         return child[1].value if child is not None else None
 
     @staticmethod

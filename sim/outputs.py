@@ -12,6 +12,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import ROLES
+from .config import ROLES, Scenario
+from .errors import RunError
 from .results import VARIANTS, RunResult, spread
 
-__all__ = ["atomic_dir", "default_dir", "save", "summary"]
+__all__ = ["atomic_dir", "check_out_dir", "default_dir", "save", "summary"]
 
 _PACKAGES = ("riskmodel", "numpy", "scipy", "networkx", "simpy", "matplotlib", "pydantic",
              "PyYAML", "typer")
@@ -58,14 +60,17 @@ def summary(result: RunResult) -> dict[str, Any]:
     }
 
 
-def default_dir(result: RunResult) -> Path:
-    """``outputs.dir`` of the scenario, else ``outputs/<scenario name>``."""
-    return Path(result.scenario.outputs.dir or Path("outputs") / result.scenario.name)
+def default_dir(result: RunResult | Scenario) -> Path:
+    """``outputs.dir`` of the scenario (of a result, or before it runs), else
+    ``outputs/<scenario name>``."""
+    scenario = result if isinstance(result, Scenario) else result.scenario
+    return Path(scenario.outputs.dir or Path("outputs") / scenario.name)
 
 
 def save(result: RunResult, out_dir: str | Path | None = None) -> Path:
     """Write every output of ``result`` into ``out_dir`` (default :func:`default_dir`)
     atomically; returns the folder."""
+    from .analysis_report import update_run_report
     from .plots import draw_charts
     from .report import render_report
 
@@ -76,29 +81,79 @@ def save(result: RunResult, out_dir: str | Path | None = None) -> Path:
         _write_attribution(tmp / "attribution.csv", result)
         _write_json(tmp / "manifest.json", _manifest(result))
         charts = draw_charts(result, tmp, result.scenario.outputs.charts)
+        _keep_analyses(out_dir, tmp)
         if result.scenario.outputs.report:
             (tmp / "report.html").write_text(render_report(result, charts), encoding="utf-8")
+            update_run_report(tmp)
     return out_dir
+
+
+def _keep_analyses(earlier: Path, tmp: Path) -> None:
+    """Carry the earlier run folder's analyses (``sweep/``, ``sensitivity/``, ``compare/``:
+    any subfolder) over into the new one, so a new run does not delete them."""
+    if earlier.is_dir():
+        for folder in earlier.iterdir():
+            if folder.is_dir() and not (tmp / folder.name).exists():
+                shutil.copytree(folder, tmp / folder.name)
+
+
+def check_out_dir(target: Path) -> None:
+    """Raise :class:`RunError` unless a run can write ``target``: not an existing file, and
+    its nearest existing parent a writable folder. Checked before a run starts, so a bad
+    ``--out`` costs no simulation."""
+    if target.exists() and not target.is_dir():
+        raise RunError(f"{target}: --out: expected a folder to write the outputs into; found "
+                       "a file")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise RunError(f"{target}: --out: expected a path inside folders; found {parent}, "
+                       "which is a file")
+    try:  # os.access says yes to root even on a read-only file system: try it instead
+        os.rmdir(tempfile.mkdtemp(prefix=".write-check.", dir=parent))
+    except OSError as exc:
+        raise RunError(f"{target}: --out: expected a folder this user can write in; found "
+                       f"{parent} not writable ({exc.strerror})") from None
 
 
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
     """A temporary folder beside ``target`` that replaces it on success and vanishes on
-    failure (``target`` left untouched)."""
+    failure or interruption (``target`` left untouched).
+
+    The swap itself (the old folder renamed aside, the new one into place, the old one
+    removed) runs with SIGINT and SIGTERM held, so a signal cannot leave it halfway.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
-        old = None
-        if target.exists():
-            old = target.with_name(f"{tmp.name}.old")
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old)
+        with _signals_held():
+            old = None
+            if target.exists():
+                old = target.with_name(f"{tmp.name}.old")
+                target.rename(old)
+            tmp.rename(target)
+            if old is not None:
+                shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay SIGINT and SIGTERM (delivered when the block ends) where the OS allows it."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _write_json(path: Path, data: Any) -> None:

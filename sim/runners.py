@@ -7,9 +7,12 @@ them: results never depend on where or in what order replications ran.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,6 +24,7 @@ from .world import World
 __all__ = ["Execute", "replicate", "runner"]
 
 CONNECT_TIMEOUT_S = 10
+STOP_TIMEOUT_S = 10  # longest wait for a killed worker process to be gone
 Variants = dict[str, Sequence[Event]]
 Execute = Callable[[Variants, range], Iterator[tuple[int, dict[str, Trace]]]]
 """Runs the given replications of the variants; yields (replication, traces) as they end."""
@@ -54,14 +58,95 @@ def runner(world: World, scenario: Scenario, workers: int,
         yield lambda variants, reps: ((r, replicate(world, scenario, variants, r))
                                       for r in reps)
     else:
-        with ProcessPoolExecutor(workers, initializer=_share,
-                                 initargs=(world, scenario)) as pool:
-            def execute(variants: Variants, reps: range
-                        ) -> Iterator[tuple[int, dict[str, Trace]]]:
-                futures = {pool.submit(_replicate_shared, variants, r): r for r in reps}
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
+        with _pool(world, scenario, workers) as execute:
             yield execute
+
+
+@contextmanager
+def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
+    """Replications in a local process pool.
+
+    Any failure or interruption (Ctrl-C, SIGTERM) kills the workers at once instead of
+    waiting for their replications to end. A worker that dies is reported with the
+    replication it was running, and one whose replication raises with that replication:
+    never a result with replications missing.
+    """
+    context = multiprocessing.get_context()
+    started = context.SimpleQueue()  # (pid, replication) as each worker starts one
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_share,
+                               initargs=(world, scenario, started))
+    processes: dict[int, Any] = {}
+    done: set[int] = set()
+
+    def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
+        futures = {pool.submit(_replicate_shared, variants, r): r for r in reps}
+        processes.update(pool._processes or {})  # the pool forgets them once broken
+        try:
+            for future in as_completed(futures):
+                r = futures[future]
+                try:
+                    traces = future.result()
+                except BrokenProcessPool:
+                    raise RunError(_died(started, processes, done, scenario.seed)) from None
+                except Exception as exc:
+                    raise RunError(f"replication {r} (seed {scenario.seed}) failed: "
+                                   f"{type(exc).__name__}: {exc}; no outputs written") from exc
+                done.add(r)
+                yield r, traces
+        finally:
+            for future in futures:
+                future.cancel()
+
+    try:
+        yield execute
+    except BaseException:
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown()
+    finally:
+        started.close()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers now, mid-replication, and wait until they are gone."""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join(STOP_TIMEOUT_S)
+
+
+def _died(started: Any, processes: dict[int, Any], done: set[int], seed: int) -> str:
+    """Which replication a dead worker was running, from the workers' start notes."""
+    running: dict[int, int] = {}  # pid -> replication started and not finished
+    while not started.empty():
+        pid, replication = started.get()
+        running[pid] = replication
+    running = {pid: r for pid, r in running.items() if r not in done}
+    for pid in running:  # the pool is killing the others: wait for every exit status
+        if pid in processes:
+            processes[pid].join(STOP_TIMEOUT_S)
+    exits = {pid: processes[pid].exitcode for pid in running if pid in processes}
+    dead = [pid for pid, code in exits.items() if code not in (None, -signal.SIGTERM)] \
+        or list(running)
+    if not dead:
+        return (f"a worker process died before starting a replication (seed {seed}); "
+                "no outputs written")
+    parts = [f"replication {running[pid]} (worker {pid}, {_exit(exits.get(pid))})"
+             for pid in sorted(dead, key=running.get)]
+    return (f"a worker process died while running {', '.join(parts)} with seed {seed}; "
+            "the run stopped and wrote no outputs (rerun it: results do not depend on "
+            "which worker runs a replication)")
+
+
+def _exit(code: int | None) -> str:
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit status {code}"
 
 
 @contextmanager
@@ -101,10 +186,14 @@ def _dask(world: World, scenario: Scenario, workers: int, scheduler: str
 _shared: dict[str, Any] = {}
 
 
-def _share(world: World, scenario: Scenario) -> None:
-    """Worker initializer: keep the world for every replication this worker runs."""
-    _shared.update(world=world, scenario=scenario)
+def _share(world: World, scenario: Scenario, started: Any) -> None:
+    """Worker initializer: keep the world for every replication this worker runs, and leave
+    Ctrl-C and SIGTERM to the parent, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _shared.update(world=world, scenario=scenario, started=started)
 
 
 def _replicate_shared(variants: Variants, replication: int) -> dict[str, Trace]:
+    _shared["started"].put((os.getpid(), replication))
     return replicate(_shared["world"], _shared["scenario"], variants, replication)
