@@ -30,6 +30,7 @@ __all__ = [
     "Outputs",
     "Scenario",
     "Social",
+    "Variant",
     "parse_layout",
     "resolve_path",
     "scenario_schema",
@@ -366,6 +367,24 @@ class Outputs(_Model):
         "before trough and recovery are read, days. Default 7.")
 
 
+class Variant(_Model):
+    """A layout to compare: its own matrix and amplification on the scenario's audience and
+    events (``riskmodel compare``)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Variant name, unique "
+                      "among the variants; labels it in tables and charts.")
+    description: str = Field("", description="What the layout stands for.")
+    matrix: Matrix | None = Field(
+        None, description="Changes to the scenario's matrix, merged key by key (a list, such "
+        "as accounts, replaces the scenario's). Default: the scenario's matrix.")
+    amplification: list[Amplification] | None = Field(
+        None, description="Account-influence edges of this layout, replacing the scenario's. "
+        "Default: the scenario's.")
+
+
+Normalize = Literal["none", "cost", "posts"]
+
+
 class Scenario(_Model):
     """A scenario file: the matrix, its audience, and the events to simulate."""
 
@@ -392,6 +411,23 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list, description="Scenario events.")
     dynamics: Dynamics = Field(default_factory=Dynamics, description="Day-to-day behaviour.")
     outputs: Outputs = Field(default_factory=Outputs, description="What a run writes.")
+    variants: list[Variant] = Field(
+        default_factory=list, description="Layouts that 'riskmodel compare' runs on this "
+        "scenario's audience and events; 'riskmodel run' ignores them. Default: none.")
+    normalize: Normalize = Field(
+        "none", description="How 'riskmodel compare' holds variants to the first one's "
+        "footing: 'cost' (same monthly cost) or 'posts' (same posts per day) by scaling "
+        "every account's posting rate, with its cost in proportion; 'none' as written. "
+        "Default none.")
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variants(cls, value: list[Variant]) -> list[Variant]:
+        names = [v.name for v in value]
+        again = sorted({n for n in names if names.count(n) > 1})
+        if again:
+            raise ValueError(f"expected unique variant names; found {', '.join(again)} again")
+        return value
 
     @model_validator(mode="before")
     @classmethod

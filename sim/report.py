@@ -17,7 +17,7 @@ import yaml
 
 from .results import RunResult
 
-__all__ = ["headline", "render_report"]
+__all__ = ["headline", "page", "render_report"]
 
 DASH = "–"
 DEFAULT_THRESHOLD = 0.9
@@ -136,6 +136,12 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         "<h2>Run</h2>", _run_facts(result),
         "<h2>Scenario as run</h2>", _scenario_yaml(result),
     ]
+    return page(title, sections)
+
+
+def page(title: str, sections: Sequence[str]) -> str:
+    """A self-contained HTML document of the given sections (HTML fragments, empty ones
+    left out) under an escaped title."""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
@@ -300,17 +306,19 @@ def _value(x: float | None, kind: str, key: str) -> str:
     return formats[kind]
 
 
-def _charts_html(charts: dict[str, list[Path]]) -> str:
-    order = [n for n in CHART_CAPTIONS if n in charts] + [n for n in charts
-                                                          if n not in CHART_CAPTIONS]
+def _charts_html(charts: dict[str, list[Path]],
+                 captions: dict[str, str] = CHART_CAPTIONS) -> str:
+    """The charts inlined (in the order of ``captions``, then the others), each captioned."""
+    order = [n for n in captions if n in charts] + [n for n in charts if n not in captions]
     picked = ((name, _pick(charts[name])) for name in order)
-    return "\n".join(_figure(name, path) for name, path in picked if path is not None)
+    return "\n".join(_figure(name, path, captions) for name, path in picked
+                     if path is not None)
 
 
-def _figure(name: str, path: Path) -> str:
+def _figure(name: str, path: Path, captions: dict[str, str] = CHART_CAPTIONS) -> str:
     """A chart inlined as a data URI, with its caption."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    caption = CHART_CAPTIONS.get(name, name)
+    caption = captions.get(name, name)
     return (f'<figure id="chart-{escape(name)}"><img src="data:{MIME[path.suffix]};base64,'
             f'{data}" alt="{escape(caption)}"><figcaption>{escape(caption)}</figcaption>'
             "</figure>")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .audience import follower_sets, social_ties
-from .config import AccountSpec, Scenario, resolve_path
+from .config import AccountSpec, Scenario, Social, resolve_path
 from .csr import CSR
 from .errors import Issue, ScenarioError
 from .layout import auto_scale, resolve_scenario, select
@@ -23,6 +24,7 @@ __all__ = ["World", "account_stream", "build_world"]
 
 _WORLD_STREAM = 0  # spawn-key prefix of the world's random streams
 _SOCIAL, _FOLLOWERS = 0, 1
+SOCIAL_CACHE = 2  # generated social graphs kept for reuse (one per seed and audience)
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +100,7 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
     """
     resolved = resolve_scenario(scenario)
     accounts = resolved.matrix.accounts
-    social, community, imported = _audience(scenario, Path(base_dir))
+    social, community, imported = _audience(scenario, Path(base_dir), [a.id for a in accounts])
     if imported is None:
         scale = scenario.audience.scale or auto_scale(accounts, social.n_rows,
                                                       scenario.audience.follower_share)
@@ -112,7 +114,7 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
                  _amplification(resolved), community)
 
 
-def _audience(scenario: Scenario, base_dir: Path
+def _audience(scenario: Scenario, base_dir: Path, ids: list[str]
               ) -> tuple[CSR, np.ndarray | None,
                          tuple[dict[str, np.ndarray], float | None, str] | None]:
     """Social ties, communities, and imported follower sets (with their scale and file)."""
@@ -129,16 +131,22 @@ def _audience(scenario: Scenario, base_dir: Path
     if imports and imports.followers:
         path = resolve_path(imports.followers, base_dir)
         # a followers file counts its own users, not an export's: no scale from it
-        imported = (read_followers(path, labels, social.n_rows), None, str(path))
+        imported = (read_followers(path, labels, social.n_rows, ids), None, str(path))
     return social, community, imported
 
 
 def _generate_social(scenario: Scenario) -> tuple[CSR, np.ndarray]:
-    spec = scenario.audience.social
-    rng = np.random.default_rng(np.random.SeedSequence(scenario.seed,
-                                                       spawn_key=(_WORLD_STREAM, _SOCIAL)))
-    return social_ties(scenario.audience.users, spec.mean_degree, spec.degree_exponent,
-                       spec.max_degree, spec.community_size, spec.mixing, rng)
+    return _social_graph(scenario.seed, scenario.audience.users, scenario.audience.social)
+
+
+@lru_cache(maxsize=SOCIAL_CACHE)
+def _social_graph(seed: int, users: int, spec: Social) -> tuple[CSR, np.ndarray]:
+    """The generated social graph, which depends on the seed and the audience only, kept
+    for the worlds built after it (layouts compared or searched on one audience); worlds
+    share it read-only."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_WORLD_STREAM, _SOCIAL)))
+    return social_ties(users, spec.mean_degree, spec.degree_exponent, spec.max_degree,
+                       spec.community_size, spec.mixing, rng)
 
 
 def _generate_followers(accounts: list[AccountSpec], scale: float, n_users: int,
