@@ -7,6 +7,7 @@ Commands parse arguments, call one library function and print. Bad input (a
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import ScenarioError, build_world, load_scenario, resolve_scenario, scenario_schema
-from .errors import RunError
+from .errors import Interrupted, RunError
 
 app = typer.Typer(
     name="riskmodel",
@@ -40,6 +41,9 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+NoMemoryCheck = Annotated[bool, typer.Option(
+    "--no-memory-check", help="Run even when the estimated memory exceeds what the machine "
+    "has available (the estimate is printed when a run is refused).")]
 
 
 @contextmanager
@@ -54,6 +58,28 @@ def user_errors() -> Iterator[None]:
     except RunError as exc:
         err.print(f"[bold red]error[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+
+
+@contextmanager
+def interruptible(target: Path) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: say in one line that nothing was written and ``target`` is as it
+    was, and exit with status 128 + the signal's number (130 for Ctrl-C)."""
+    existed = target.exists()
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        state = "left as it was" if existed else "not created"
+        err.print(f"interrupted: no outputs written, temporary files removed; {target}/ "
+                  f"{state}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(code=128 + signum) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -115,23 +141,27 @@ def run(
     dask: Annotated[str | None, typer.Option(
         help="'local': run replications on a Dask cluster started on this machine with "
         "--workers processes.", show_default=False, callback=_dask_mode)] = None,
+    no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Simulate a scenario and write its report, charts, tables and summary."""
     if scheduler and dask:
         raise typer.BadParameter("give either --scheduler or --dask, not both")
     from .montecarlo import run as simulate
-    from .outputs import default_dir
+    from .outputs import check_out_dir, default_dir
 
-    with user_errors(), Progress(
+    with user_errors():
+        target = out_dir if out_dir is not None else default_dir(load_scenario(file))
+        check_out_dir(target)
+    with user_errors(), interruptible(target), Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("replications", total=None)
         result = simulate(file, replications=replications, seed=seed, workers=workers,
-                          scheduler=scheduler or dask,
+                          scheduler=scheduler or dask, check_memory=not no_memory_check,
                           progress=lambda done, total: bar.update(task, completed=done,
                                                                   total=total))
         bar.update(task, description="writing outputs")
-        folder = result.save(out_dir if out_dir is not None else default_dir(result))
+        folder = result.save(target)
     _print_figures(result)
     report = folder / "report.html"
     out.print(f"wrote {folder}/" + (f"  report: {report}" if report.exists() else ""),
@@ -176,12 +206,16 @@ def world(
     export: Annotated[Path | None, typer.Option(
         help="Write the world's graph here (.graphml or .gexf).",
         callback=_export_suffix)] = None,
+    no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Build the scenario's world and summarize it; optionally export its graph."""
     from .graph import to_networkx, write_graph
+    from .guard import check_memory
 
     with user_errors():
         scenario = load_scenario(file)
+        if not no_memory_check:
+            check_memory(resolve_scenario(scenario), 1, file.parent)
         built = build_world(scenario, file.parent)
     _print_summary(built.summary())
     if export is not None:
@@ -209,3 +243,225 @@ def _print_summary(s: dict[str, Any]) -> None:
     for a in s["accounts"]:
         table.add_row(a["id"], a["role"], *(fmt[k](a[k]) for k in fmt))
     out.print(table)
+
+@contextmanager
+def _replications_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr over the replications of many runs; yields its callback."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("replications", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _analysis_target(file: Path, out_dir: Path | None, kind: str) -> Path:
+    """Where an analysis writes (``--out``, else ``kind`` in the scenario's run folder),
+    checked before anything runs."""
+    from .outputs import check_out_dir, default_dir
+
+    target = out_dir if out_dir is not None else default_dir(load_scenario(file)) / kind
+    check_out_dir(target)
+    return target
+
+
+OutDir = Annotated[Path | None, typer.Option(
+    "--out", help="Output folder. Default: sweep/ or sensitivity/ in the scenario's run folder "
+    "(outputs/<name>/).", show_default=False)]
+Workers = Annotated[int | None, typer.Option(
+    min=1, help="Worker processes. Default: all cores. Results do not depend on it.",
+    show_default=False)]
+
+
+@app.command()
+def sweep(
+    file: ScenarioFile,
+    sets: Annotated[list[str], typer.Option(
+        "--set", help="KEY=V1,V2,...: a scenario key path and the values to try (repeat for "
+        "a grid), e.g. matrix.accounts.founder.posts_per_day=1,3,5.", show_default=False)],
+    out_dir: OutDir = None,
+    replications: Annotated[int | None, typer.Option(
+        min=1, help="Replications per point. Default: the scenario's.",
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        min=0, help="Root random seed of every point. Default: the scenario's.",
+        show_default=False)] = None,
+    workers: Workers = None,
+) -> None:
+    """Run the scenario at every point of a grid of key values (common random numbers)."""
+    from .sweep import parse_sets
+    from .sweep import sweep as run_sweep
+
+    with user_errors():
+        grid = parse_sets(sets)
+        target = _analysis_target(file, out_dir, "sweep")
+    with user_errors(), interruptible(target), _replications_bar() as progress:
+        result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
+                           progress=progress)
+        folder = result.save(target)
+    table = Table("point", *(f"{name} ({_FIGURES[name]})" for name in _SWEPT),
+                  title=f"{result.scenario.name}: {len(result.points)} points x "
+                  f"{result.results[0].replications} replications, seed {result.scenario.seed}"
+                  ": mean (P5-P95)", title_justify="left",
+                  caption="-: not within the horizon", caption_justify="left")
+    for point, res in zip(result.points, result.results):
+        table.add_row(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point.items()),
+                      *(_spread_text(res.figures[n]) for n in _SWEPT))
+    out.print(table)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+_SWEPT = ("sdi", "trough_pct", "recovery_days", "cumulative_loss_pct")
+
+
+def _method(value: str | None) -> str | None:
+    if value is not None and value not in ("sobol", "morris"):
+        raise typer.BadParameter(f"expected sobol or morris; found {value!r}")
+    return value
+
+
+@app.command()
+def sensitivity(
+    file: ScenarioFile,
+    params: Annotated[Path, typer.Option(
+        help="Parameter file: the uncertain inputs with their ranges or distributions.",
+        show_default=False)],
+    method: Annotated[str | None, typer.Option(
+        help="sobol or morris. Default: the parameter file's, else sobol.",
+        show_default=False, callback=_method)] = None,
+    samples: Annotated[int | None, typer.Option(
+        min=2, help="Sobol base samples N (a power of 2) or Morris trajectories. Default: "
+        "the parameter file's, else 64 (Sobol) or 20 (Morris).", show_default=False)] = None,
+    out_dir: OutDir = None,
+    workers: Workers = None,
+) -> None:
+    """Rank the uncertain inputs by how much of each figure's variance they drive."""
+    from .sensitivity import OUTPUTS
+    from .sensitivity import sensitivity as analyse
+
+    with user_errors():
+        target = _analysis_target(file, out_dir, "sensitivity")
+    with user_errors(), interruptible(target), _replications_bar() as progress:
+        result = analyse(file, params, method=method, samples=samples, workers=workers,
+                         progress=progress)
+        folder = result.save(target)
+    per = result.meta["per_sample"]
+    out.print(f"{result.method.capitalize()}: {len(result.x)} runs of {per['replications']} "
+              f"replications, {per['users']} simulated users, {per['horizon_days']} days, "
+              f"seed {result.meta['seed']}", highlight=False)
+    for sentence in result.sentences():
+        out.print(f"- {sentence}", highlight=False, markup=False)
+    measures = ("S1", "ST") if result.method == "sobol" else ("mu_star", "sigma")
+    table = Table("figure", "rank", "input", *measures, title="Indices (95% half-widths)",
+                  title_justify="left")
+    for row in result.rows():
+        table.add_row(OUTPUTS[row["figure"]][0], str(row["rank"]), row["label"],
+                      *(f"{row[m]:.3f}" + (f" +-{row[m + '_conf']:.3f}"
+                                           if m + "_conf" in row else "") for m in measures))
+    out.print(table)
+    for warning in result.warnings:
+        err.print(f"[bold yellow]warning[/] {escape(warning)}", highlight=False)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(
+        help="A scenario with variants, or two or more scenario files (the first gives the "
+        "audience and events).", show_default=False)],
+    normalize: Annotated[str | None, typer.Option(
+        help="Hold layouts to the first one's footing: cost (same monthly cost), posts (same "
+        "posts per day) or none. Default: the scenario's normalize (none).",
+        show_default=False)] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder. Default: outputs/<name>/compare.",
+        show_default=False)] = None,
+    replications: Annotated[int | None, typer.Option(
+        min=1, help="Replications per layout. Default: the scenario's.",
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        min=0, help="Root random seed. Default: the scenario's.", show_default=False)] = None,
+    workers: Workers = None,
+) -> None:
+    """Compare matrix layouts on one audience and the same events (common random numbers)."""
+    from .compare import compare as run_compare
+    from .compare_report import findings
+
+    if normalize not in (None, "cost", "posts", "none"):
+        raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
+                                 param_hint="--normalize")
+    with user_errors(), _replications_bar() as progress:
+        result = run_compare(files[0] if len(files) == 1 else files,
+                             normalize=normalize,  # type: ignore[arg-type]
+                             replications=replications, seed=seed, workers=workers,
+                             progress=progress)
+        folder = result.save(out_dir)
+    said = findings(result)
+    out.print(said[0], highlight=False, markup=False)
+    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough %",
+                  "reach-at-risk %", title=f"{result.name}: {result.results[0].replications} "
+                  "replications per layout: mean (P5-P95)", title_justify="left")
+    for name, res, f in zip(result.names, result.results, result.figures()):
+        table.add_row(name, res.leader, f"{f['monthly_cost']['mean']:,.0f}",
+                      *(_spread_text(f[k]) for k in ("expected_reach", "sdi", "trough_pct",
+                                                     "reach_at_risk")))
+    out.print(table)
+    for line in said[1:]:
+        out.print(f"- {line}", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+def _spread_text(stats: dict[str, float | None]) -> str:
+    if stats["mean"] is None:
+        return "-"
+    return f"{_fmt(stats['mean'])} ({_fmt(stats['p5'])}-{_fmt(stats['p95'])})"
+
+
+@app.command()
+def recommend(
+    file: ScenarioFile,
+    budget: Annotated[float, typer.Option(
+        min=0, help="Monthly budget, currency units per month (the accounts' monthly_cost "
+        "units).", show_default=False)],
+    max_sdi: Annotated[float | None, typer.Option(
+        min=0, max=1, help="Largest strongman dependency index (0-1) a recommended layout "
+        "may have. Default: no cap.", show_default=False)] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder. Default: outputs/<name>/recommend.",
+        show_default=False)] = None,
+    replications: Annotated[int, typer.Option(
+        min=2, help="Replications per candidate layout.")] = 4,
+    users: Annotated[int | None, typer.Option(
+        min=10, help="Simulated users per candidate. Default: the scenario's, at most 20,000.",
+        show_default=False)] = None,
+    max_evaluations: Annotated[int, typer.Option(
+        min=1, help="Most candidate layouts simulated.")] = 48,
+    workers: Workers = None,
+) -> None:
+    """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
+    from .recommend import recommend as search
+
+    with user_errors():
+        scenario = load_scenario(file)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("candidate layouts", total=None)
+            result = search(scenario, budget, max_sdi=max_sdi, replications=replications,
+                            users=users, max_evaluations=max_evaluations, workers=workers,
+                            base_dir=file.parent,
+                            progress=lambda done, total: bar.update(task, completed=done,
+                                                                    total=total))
+        folder = result.save(out_dir or Path(scenario.outputs.dir or
+                                             Path("outputs") / scenario.name) / "recommend")
+    for line in result.sentences():
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    table = Table("layout", "cost/month", "reach/day", "SDI", "damage %", "pick",
+                  title=f"Pareto frontier ({len(result.frontier)} of "
+                  f"{len(result.candidates)} layouts): mean (P5-P95)", title_justify="left")
+    picks = {id(c): tag for tag, c in result.picks().items()}
+    for c in result.frontier:
+        table.add_row(c.label, f"{c.cost:,.0f}",
+                      *(_spread_text(c.figures[k]) for k in ("expected_reach", "sdi",
+                                                             "cumulative_loss_pct")),
+                      picks.get(id(c), ""))
+    out.print(table)
+    out.print(f"wrote {folder}/  chart: {folder / 'search.png'}", highlight=False)

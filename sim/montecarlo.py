@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import guard
 from .checks import check_scenario
 from .config import Ban, Event, Scenario
 from .engine import Trace
@@ -28,7 +29,7 @@ from .results import VARIANTS, RunResult
 from .runners import Execute, runner
 from .world import World, build_world
 
-__all__ = ["AUTO_BATCH", "Progress", "run"]
+__all__ = ["AUTO_BATCH", "Progress", "prepare", "run", "run_world"]
 
 AUTO_BATCH = 10  # replications added at a time with ``replications: auto``
 
@@ -38,7 +39,8 @@ Progress = Callable[[int, int], None]
 
 def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
-        scheduler: str | None = None, progress: Progress | None = None) -> RunResult:
+        scheduler: str | None = None, progress: Progress | None = None,
+        check_memory: bool = True) -> RunResult:
     """Simulate a scenario: build its world, run the paired replications, compute figures.
 
     Parameters
@@ -58,8 +60,29 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
         Results are identical to a local run.
     progress : callable, optional
         Called with (done, total) as replications finish.
+    check_memory : bool
+        Refuse (:class:`RunError`) a run whose estimated memory exceeds what the machine has
+        available, before building anything (:mod:`sim.guard`). Default true.
     """
     started = time.perf_counter()
+    scenario, base_dir, meta = prepare(scenario, base_dir, replications=replications, seed=seed)
+    resolved = resolve_scenario(scenario)
+    workers = max(1, min(workers or os.cpu_count() or 1, _planned(resolved)))
+    if check_memory:
+        guard.check_memory(resolved, workers, base_dir, remote=scheduler not in (None, "local"))
+    world = build_world(scenario, base_dir)
+    with runner(world, resolved, workers, scheduler) as execute:
+        result = run_world(world, resolved, execute, progress)
+    result.meta.update(meta, workers=workers, scheduler=scheduler,
+                       wall_time_s=round(time.perf_counter() - started, 3))
+    return result
+
+
+def prepare(scenario: Scenario | str | Path, base_dir: str | Path | None = None,
+            **settings: Any) -> tuple[Scenario, Path, dict[str, Any]]:
+    """A scenario as :func:`run` takes it (a validated scenario, or its file) with
+    ``settings`` such as ``replications`` or ``seed`` applied where not None; the folder its
+    relative paths start from; and its source for the manifest."""
     meta: dict[str, Any] = {"source": None, "file_sha256": None}
     if isinstance(scenario, Scenario):
         check_scenario(scenario, Path(base_dir or "."))
@@ -68,17 +91,21 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
         scenario = load_scenario(source)
         base_dir = source.parent if base_dir is None else base_dir
         meta = {"source": str(source), "file_sha256": _sha256(source)}
-    overrides = {k: v for k, v in (("replications", replications), ("seed", seed))
-                 if v is not None}
-    scenario = scenario.model_copy(update=overrides)
-    resolved = resolve_scenario(scenario)
-    world = build_world(scenario, "." if base_dir is None else base_dir)
-    workers = max(1, min(workers or os.cpu_count() or 1, _planned(resolved)))
-    with runner(world, resolved, workers, scheduler) as execute:
-        traces, leader, precision = _paired_replications(world, resolved, execute, progress)
+    changes = {k: v for k, v in settings.items() if v is not None}
+    return scenario.model_copy(update=changes), Path(base_dir or "."), meta
+
+
+def run_world(world: World, resolved: Scenario, execute: Execute,
+              progress: Progress | None = None) -> RunResult:
+    """The paired replications of a built world, run by ``execute``, and their figures.
+
+    :func:`run` in one piece, for callers that run many scenarios on one pool of workers
+    (sweeps, sensitivity samples): ``resolved`` is the scenario with its layout expanded
+    (:func:`sim.resolve_scenario`) and ``world`` built from it.
+    """
+    traces, leader, precision = _paired_replications(world, resolved, execute, progress)
     result = _result(resolved, world, leader, traces)
-    result.meta.update(meta, workers=workers, scheduler=scheduler, precision=precision,
-                       wall_time_s=round(time.perf_counter() - started, 3))
+    result.meta["precision"] = precision
     return result
 
 
