@@ -1,27 +1,25 @@
 """Charts of sweeps and sensitivity analyses: figures against swept values, and tornadoes.
 
 Drawn like the run's charts (:mod:`sim.plots`): each on its own Figure, in the same style and
-colours, written by :func:`save_figure`.
+colours, written by :func:`sim.plots.save_figure`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import _plain, _save, _style
+from .plots import plain_text, style_axes
 from .report import FIGURE_ROWS
 
 if TYPE_CHECKING:
     from .sensitivity import SensitivityResult
     from .sweep import SweepResult
 
-__all__ = ["plot_sweep", "plot_tornado", "save_figure"]
+__all__ = ["plot_sweep", "plot_tornado"]
 
 TOTAL_COLOR, FIRST_COLOR = "#E69F00", "#D55E00"  # Okabe-Ito, as the run's charts
 MAX_LINES = 8  # lines per panel in a sweep chart (the table has every point)
@@ -29,11 +27,6 @@ TITLES = {"sdi": "Strongman dependency (SDI)", "leader_shapley_share": "Leader's
           "hhi": "Concentration (HHI)", "effective_voices": "Effective voices",
           "trough_pct": "Trough", "trough_day": "Trough day", "recovery_days": "Recovery",
           "cumulative_loss_pct": "Cumulative loss", "reach_at_risk": "Reach at risk"}
-
-
-def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
-    """Write a chart once per format, as the run's charts are written; returns the files."""
-    return _save(fig, stem, formats)
 
 
 def plot_sweep(result: SweepResult, key: str) -> Figure:
@@ -65,18 +58,18 @@ def plot_sweep(result: SweepResult, key: str) -> Figure:
             if n + 1 == MAX_LINES:
                 break
         if not numeric:
-            ax.set_xticks(range(len(values)), [_plain(str(v)) for v in values])
+            ax.set_xticks(range(len(values)), [plain_text(str(v)) for v in values])
         if not ax.has_data() or all(np.isnan(line.get_ydata()).all() for line in ax.lines):
             ax.text(0.5, 0.5, "not within the horizon", ha="center", va="center",
                     transform=ax.transAxes, color="#666666")
-        _style(ax, TITLES.get(name, name), _plain(key), unit)
+        style_axes(ax, TITLES.get(name, name), plain_text(key), unit)
     for ax in axes[len(FIGURE_ROWS):]:
         ax.set_axis_off()
     if others:
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, [_plain(t) for t in labels], loc="outside lower center",
+        fig.legend(handles, [plain_text(t) for t in labels], loc="outside lower center",
                    ncols=min(len(labels), 3), frameon=False, fontsize=9)
-    fig.suptitle(_plain(f"Headline figures against {key} (mean; bands P5-P95 over "
+    fig.suptitle(plain_text(f"Headline figures against {key} (mean; bands P5-P95 over "
                         f"{result.results[0].replications} replications)"), x=0.01,
                  ha="left", fontsize=12)
     return fig
@@ -94,7 +87,7 @@ def plot_tornado(result: SensitivityResult) -> Figure:
     axes = fig.subplots(2, 2, squeeze=False).ravel()
     for ax, (output, (name, unit)) in zip(axes, OUTPUTS.items()):
         idx = result.indices[output]
-        title = _plain(name[0].upper() + name[1:])
+        title = plain_text(name[0].upper() + name[1:])
         if idx is None:
             ax.set_title(title, loc="left", fontsize=12)
             ax.text(0.5, 0.5, "does not vary over the samples", ha="center", va="center",
@@ -112,9 +105,9 @@ def plot_tornado(result: SensitivityResult) -> Figure:
             ax.barh(y + 0.4 - height * (k + 0.5), [idx[measure][i] for i in order],
                     xerr=[idx[f"{measure}_conf"][i] for i in order], height=height,
                     color=color, capsize=3, label=label)
-        ax.set_yticks(y, [_plain(params[i].name) for i in order])
+        ax.set_yticks(y, [plain_text(params[i].name) for i in order])
         xlabel = "share of variance" if first else f"effect across the range ({unit})"
-        _style(ax, title, xlabel, grid="x")
+        style_axes(ax, title, xlabel, grid="x")
         ax.axvline(0, color="#999999", lw=0.8)
     handles, labels = next(((h, lb) for ax in axes
                             for h, lb in [ax.get_legend_handles_labels()] if h), ([], []))

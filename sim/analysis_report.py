@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .report import FIGURE_ROWS, _charts_html, _table, page
+from .report import FIGURE_ROWS, charts_html, html_table, page
 
 if TYPE_CHECKING:
     from .sensitivity import SensitivityResult
@@ -48,9 +48,9 @@ def render_sweep(result: SweepResult, rows: list[dict[str, Any]],
     body = [
         f"<p>{escape(intro)}</p>",
         "<h2>Figures against each swept key</h2>",
-        _charts_html(charts, {key: f"Headline figures against {key}." for key in charts}),
+        charts_html(charts, {key: f"Headline figures against {key}." for key in charts}),
         "<h2>Every point</h2>",
-        _table(head, table_rows, cls="numbers"),
+        html_table(head, table_rows, cls="numbers"),
         '<p class="muted">Mean over replications with its P5-P95 range; shares in %. '
         "sweep.csv has every figure's mean, P5, P50 and P95.</p>",
     ]
@@ -78,14 +78,14 @@ def render_sensitivity(result: SensitivityResult, charts: list[Path]) -> str:
         f"<p>{escape(settings)}</p>",
         _list(result.sentences(), "headline"),
         _warnings(result.warnings),
-        _charts_html({"tornado": charts}, {"tornado": TORNADO}),
+        charts_html({"tornado": charts}, {"tornado": TORNADO}),
         "<h2>Indices</h2>",
-        _table(head, [[_fmt(v) for v in r.values()] for r in rows], cls="numbers"),
+        html_table(head, [[_fmt(v) for v in r.values()] for r in rows], cls="numbers"),
         '<p class="muted">Sobol: S1 first-order and ST total index (shares of the '
         "figure's variance) with 95% bootstrap half-widths; Morris: mu* mean absolute "
         "elementary effect over the input's range, sigma its spread.</p>",
         "<h2>Inputs</h2>",
-        _table(["Input", "Key", "Distribution", "Parameters"], params, cls="settings"),
+        html_table(["Input", "Key", "Distribution", "Parameters"], params, cls="settings"),
     ]
     return _page(f"Sensitivity: {result.scenario.name}", body)
 
@@ -118,7 +118,7 @@ def _section(run_dir: Path) -> str:
             facts = json.loads((folder / "sensitivity.json").read_text(encoding="utf-8"))
             parts += [f"<h3>Sensitivity analysis ({escape(folder.name)}/)</h3>",
                       _list(facts["ranking"], ""), _warnings(facts["warnings"]),
-                      _charts_html({"tornado": list(folder.glob("tornado.*"))},
+                      charts_html({"tornado": list(folder.glob("tornado.*"))},
                                    {"tornado": TORNADO})]
         elif (folder / "sweep.json").is_file():
             facts = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
@@ -126,7 +126,7 @@ def _section(run_dir: Path) -> str:
                               facts["grid"].items())
             parts += [f"<h3>Sweep ({escape(folder.name)}/)</h3>",
                       f"<p>{escape(swept)}</p>",
-                      _charts_html({k: list(folder.glob(f"{stem}.*"))
+                      charts_html({k: list(folder.glob(f"{stem}.*"))
                                     for k, stem in facts["charts"].items()},
                                    {k: f"Headline figures against {k}." for k in facts["grid"]})]
         else:

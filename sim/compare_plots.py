@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from .compare import FIGURES, Comparison, efficient
-from .plots import _plain, _save, _style, format_people
+from .plots import format_people, plain_text, save_figure, style_axes
 
 if TYPE_CHECKING:
     from .recommend import Recommendation
@@ -63,7 +63,7 @@ def plot_bars(comparison: Comparison) -> Figure:
     cols = 4
     fig = Figure(figsize=(14, 3.2 * int(np.ceil(len(keys) / cols))), layout="constrained")
     axes = fig.subplots(int(np.ceil(len(keys) / cols)), cols, squeeze=False).ravel()
-    names = [_plain(n) for n in comparison.names]
+    names = [plain_text(n) for n in comparison.names]
     x = np.arange(len(names))
     for ax, key in zip(axes, keys):
         mean, lo, hi = _stats(comparison, key)
@@ -78,7 +78,7 @@ def plot_bars(comparison: Comparison) -> Figure:
         ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
         if key == "expected_reach":
             ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-        _style(ax, f"{label}\n({_unit(key)}; {better})", "")
+        style_axes(ax, f"{label}\n({_unit(key)}; {better})", "")
         ax.title.set_fontsize(10)
     for ax in axes[len(keys):]:
         ax.set_axis_off()
@@ -99,19 +99,19 @@ def plot_reach_over_time(comparison: Comparison) -> Figure:
         shown = result.reach["scenario" if has_events else "baseline"]
         lo, hi = np.percentile(shown, [5, 95], axis=0)
         ax.fill_between(days, lo, hi, color=color, alpha=0.15, lw=0)
-        ax.plot(days, shown.mean(axis=0), color=color, lw=2, label=_plain(name))
+        ax.plot(days, shown.mean(axis=0), color=color, lw=2, label=plain_text(name))
         if has_events:
             ax.plot(days, result.reach["baseline"].mean(axis=0), color=color, lw=1, ls="--")
     events = {(e.day, e.kind, e.target) for r in comparison.results for e in r.scenario.events}
     for day, kind, target in sorted(events):
         ax.axvline(day, color="#333333", lw=1, ls=":")
-        ax.text(day, 0.98, f" {kind}: {_plain(target)}", transform=ax.get_xaxis_transform(),
+        ax.text(day, 0.98, f" {kind}: {plain_text(target)}", transform=ax.get_xaxis_transform(),
                 va="top", fontsize=8)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(format_people))
     title = "Daily brand reach per layout" + (
         " (solid: with the events, dashed: without)" if has_events else "")
-    _style(ax, title, "Day", "People reached per day")
+    style_axes(ax, title, "Day", "People reached per day")
     ax.legend(frameon=False, fontsize=9, title=f"Bands: P5-P95 over "
               f"{comparison.results[0].replications} replications", title_fontsize=8)
     return fig
@@ -131,7 +131,7 @@ def plot_frontier(comparison: Comparison) -> Figure:
         eff = efficient(np.column_stack([reach[0], np.nan_to_num(risk[0])]), senses)
         _frontier_points(ax, comparison.names, risk, reach, eff)
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-        _style(ax, f"Expected reach against {FIGURES[key][0].split(' (')[0].lower()}",
+        style_axes(ax, f"Expected reach against {FIGURES[key][0].split(' (')[0].lower()}",
                xlabel, "Expected daily reach (people)", grid="both")
     fig.legend(handles=[Line2D([], [], ls="", color="#333333", **EFFICIENT_MARK,
                                label="Pareto-efficient: no layout is better on both axes"),
@@ -152,7 +152,7 @@ def _frontier_points(ax: Axes, names: Sequence[str], x: tuple[np.ndarray, ...],
         ax.errorbar(x[0][i], y[0][i], xerr=[[x[0][i] - x[1][i]], [x[2][i] - x[0][i]]],
                     yerr=[[y[0][i] - y[1][i]], [y[2][i] - y[0][i]]], color=_color(i),
                     capsize=3, lw=1, **mark)
-        ax.annotate(_plain(name) + (" (efficient)" if eff[i] else ""), (x[0][i], y[0][i]),
+        ax.annotate(plain_text(name) + (" (efficient)" if eff[i] else ""), (x[0][i], y[0][i]),
                     xytext=(8, 8), textcoords="offset points", fontsize=9,
                     fontweight="bold" if eff[i] else "normal")
 
@@ -167,7 +167,7 @@ def draw_comparison_charts(comparison: Comparison, out_dir: Path,
     """Write the comparison's charts (``bars``, ``reach``, ``frontier``) in every format."""
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = {"bars": plot_bars, "reach": plot_reach_over_time, "frontier": plot_frontier}
-    return {name: _save(plot(comparison), out_dir / name, formats)
+    return {name: save_figure(plot(comparison), out_dir / name, formats)
             for name, plot in plots.items()}
 
 
@@ -199,7 +199,7 @@ def plot_search(rec: Recommendation) -> Figure:
         if key == "sdi" and rec.max_sdi is not None:
             ax.axvline(100 * rec.max_sdi, color="#D55E00", ls=":", lw=1)
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-        _style(ax, f"Expected reach against {label.split(',')[0].split(':')[0].lower()}",
+        style_axes(ax, f"Expected reach against {label.split(',')[0].split(':')[0].lower()}",
                label, "Expected daily reach (people)", grid="both")
     fig.colorbar(scatter, ax=axes, label="Monthly cost (currency/month)", shrink=0.8)
     fig.suptitle(f"{len(c)} layouts within the budget of {rec.budget:,.0f}/month; outlined: "

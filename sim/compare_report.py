@@ -17,7 +17,7 @@ import numpy as np
 from .compare import FIGURES, Comparison, efficient, posts_per_day
 from .outputs import atomic_dir
 from .plots import format_people
-from .report import DASH, _charts_html, _table, page
+from .report import DASH, charts_html, html_table, page
 
 __all__ = ["CAPTIONS", "findings", "rows", "save"]
 
@@ -191,7 +191,7 @@ def _render(comparison: Comparison, table: list[dict[str, Any]],
                 f'<p class="headline">{escape(said[0])}</p>',
                 "<h2>Who wins on what</h2>",
                 "<ul>\n" + "\n".join(f"<li>{escape(s)}</li>" for s in said[1:]) + "\n</ul>",
-                "<h2>Figures</h2>", _table(head, cells, cls="numbers"),
+                "<h2>Figures</h2>", html_table(head, cells, cls="numbers"),
                 "\n".join(f'<p class="muted">{escape(f)}</p>' for f in facts),
-                "<h2>Charts</h2>", _charts_html(charts, CAPTIONS)]
+                "<h2>Charts</h2>", charts_html(charts, CAPTIONS)]
     return page(title, sections)

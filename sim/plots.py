@@ -25,12 +25,15 @@ __all__ = [
     "charts",
     "draw_charts",
     "format_people",
+    "plain_text",
     "plot_attribution",
     "plot_dependency",
     "plot_influence",
     "plot_reach",
     "plot_robustness",
     "plot_trust",
+    "save_figure",
+    "style_axes",
 ]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -75,7 +78,7 @@ def plot_reach(result: RunResult) -> Figure:
     ax.set_ylim(bottom=0)
     _event_markers(ax, result)
     ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-    _style(ax, "Daily brand reach: people who saw a brand post each day", "Day",
+    style_axes(ax, "Daily brand reach: people who saw a brand post each day", "Day",
            "People reached per day")
     _legend(fig, ax, result.replications)
     return fig
@@ -90,7 +93,7 @@ def plot_trust(result: RunResult) -> Figure:
     low = ax.get_ylim()[0]
     _event_markers(ax, result)
     ax.yaxis.set_major_formatter(_trust_formatter(low))
-    _style(ax, "Mean trust in the brand over all people (100% = untouched)", "Day",
+    style_axes(ax, "Mean trust in the brand over all people (100% = untouched)", "Day",
            "Mean trust")
     _legend(fig, ax, result.replications)
     return fig
@@ -111,7 +114,7 @@ def plot_attribution(result: RunResult) -> Figure:
 def plot_dependency(result: RunResult) -> Figure:
     """The headline: the strongman dependency index and the leader's share of reach, each
     with its P5-P95 interval."""
-    name = _plain(_account_name(result, result.leader))
+    name = plain_text(_account_name(result, result.leader))
     rows = [(f"Reach lost in a world\nwithout {name} (SDI)", result.figures.get("sdi")),
             (f"{name}'s share of\nbrand reach (Shapley)",
              result.figures.get("leader_shapley_share"))]
@@ -123,7 +126,7 @@ def plot_dependency(result: RunResult) -> Figure:
     ax.set_ylim(len(rows) - 0.5, -0.9)
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    _style(ax, f"How much brand reach depends on {name}", "Share of daily brand reach",
+    style_axes(ax, f"How much brand reach depends on {name}", "Share of daily brand reach",
            grid="x")
     ax.text(1.0, -0.22, f"Bars: mean; whiskers: P5-P95 over {result.replications} "
             "replications", transform=ax.transAxes, ha="right", fontsize=8, color="#555555")
@@ -145,7 +148,7 @@ def plot_robustness(result: RunResult) -> Figure:
         ax.plot(k, curves.mean(axis=0), color=color, lw=2, marker="o", ms=3, label=label)
     ax.set_ylim(0, 102)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    _style(ax, "Brand reach left as accounts are removed", "Accounts removed",
+    style_axes(ax, "Brand reach left as accounts are removed", "Accounts removed",
            "Reach left (% of baseline)")
     ax.legend(frameon=False, fontsize=9)
     return fig
@@ -201,7 +204,7 @@ def draw_charts(result: RunResult, out_dir: Path,
         when the scenario has a scandal) to the files written, in the order of ``formats``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    return {name: _save(plot(result), out_dir / name, formats)
+    return {name: save_figure(plot(result), out_dir / name, formats)
             for name, plot in charts(result).items()}
 
 
@@ -216,7 +219,7 @@ def charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
     return charts
 
 
-def _save(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
+def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     """Write a figure once per format; SVGs without a date and with fixed element ids, so
     the same run gives the same files."""
     paths = []
@@ -229,7 +232,7 @@ def _save(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     return paths
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     """User text safe from matplotlib's mathtext (a ``$`` would start a formula)."""
     return text.replace("$", r"\$")
 
@@ -239,7 +242,8 @@ def _account_name(result: RunResult, account_id: str) -> str:
     return (acc.label or acc.id) if acc is not None else account_id
 
 
-def _style(ax: Axes, title: str, xlabel: str, ylabel: str = "", grid: str = "y") -> None:
+def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str = "", grid: str = "y"
+               ) -> None:
     """The common look: a left-aligned title, light grid lines, no top or right frame."""
     ax.set_title(title, loc="left", fontsize=12)
     ax.set_xlabel(xlabel)
@@ -283,7 +287,7 @@ def _event_markers(ax: Axes, result: RunResult) -> None:
         duration = getattr(ev, "duration_days", None)
         if duration:
             ax.axvspan(ev.day, min(ev.day + duration, horizon), color="#999999", alpha=0.1, lw=0)
-        ax.text(ev.day, 0.98 - 0.07 * (i % 3), f"{ev.kind}: {_plain(ev.target)}",
+        ax.text(ev.day, 0.98 - 0.07 * (i % 3), f"{ev.kind}: {plain_text(ev.target)}",
                 transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="#333333",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
 
@@ -299,12 +303,12 @@ def _account_bars(ax: Axes, result: RunResult) -> None:
             color=[ROLE_COLORS[r["role"]] for r in rows],
             edgecolor=["black" if k else "none" for k in is_leader],
             linewidth=[2.0 if k else 0.0 for k in is_leader], error_kw={"lw": 1, "capsize": 2})
-    labels = [_plain(r["label"]) + (" (leader)" if k else "") for r, k in zip(rows, is_leader)]
+    labels = [plain_text(r["label"]) + (" (leader)" if k else "") for r, k in zip(rows, is_leader)]
     ax.set_yticks(y, labels)
     for tick, k in zip(ax.get_yticklabels(), is_leader):
         tick.set_fontweight("bold" if k else "normal")
     ax.xaxis.set_major_formatter(FuncFormatter(format_people))
-    _style(ax, f"Top {len(rows)} accounts: people reached per day", "Shapley reach "
+    style_axes(ax, f"Top {len(rows)} accounts: people reached per day", "Shapley reach "
            "(people per day; whiskers P5-P95)", grid="x")
     roles = [r for r in ROLE_COLORS if any(row["role"] == r for row in rows)]
     ax.legend(handles=[_role_handle(r, "s") for r in roles], loc="lower right", frameon=False,
@@ -324,7 +328,7 @@ def _role_bars(ax: Axes, result: RunResult) -> None:
     ax.set_yticks(y, [f"{r['role'].replace('_', ' ')} ({r['accounts']})" for r in rows])
     ax.set_xlim(0, max(100.0, float(hi.max(initial=0)) * 1.1))
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    _style(ax, "Share of reach by role (accounts)", "Share of reach (whiskers P5-P95)",
+    style_axes(ax, "Share of reach by role (accounts)", "Share of reach (whiskers P5-P95)",
            grid="x")
 
 
@@ -374,7 +378,7 @@ def _node_labels(ax: Axes, result: RunResult, pos: dict[str, np.ndarray],
         shown.append(result.leader)
     for n in shown:
         radius = np.sqrt(sizes[n]) / 2  # node sizes are marker areas in points squared
-        ax.annotate(_plain(_account_name(result, n)), pos[n], xytext=(0, radius + 2),
+        ax.annotate(plain_text(_account_name(result, n)), pos[n], xytext=(0, radius + 2),
                     textcoords="offset points", ha="center", va="bottom", fontsize=9,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.75})

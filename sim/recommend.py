@@ -132,7 +132,7 @@ class Recommendation:
         """Write ``candidates.csv``, ``recommendation.json`` and the ``search`` chart into
         ``out_dir`` atomically; returns the folder."""
         from .compare_plots import plot_search
-        from .plots import _save
+        from .plots import save_figure
 
         out_dir = Path(out_dir)
         with atomic_dir(out_dir) as tmp:
@@ -148,7 +148,7 @@ class Recommendation:
                     "frontier": [_row(c) for c in self.frontier]}
             (tmp / "recommendation.json").write_text(
                 json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-            _save(plot_search(self), tmp / "search", ("png", "svg"))
+            save_figure(plot_search(self), tmp / "search", ("png", "svg"))
         return out_dir
 
 

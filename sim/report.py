@@ -17,7 +17,7 @@ import yaml
 
 from .results import RunResult
 
-__all__ = ["headline", "page", "render_report"]
+__all__ = ["charts_html", "headline", "html_table", "page", "render_report"]
 
 DASH = "–"
 DEFAULT_THRESHOLD = 0.9
@@ -129,7 +129,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         _paragraph(headline(result), "headline"),
         "<h2>Headline figures</h2>", _figures_table(result),
         _events_table(result),
-        "<h2>Charts</h2>", _charts_html(charts),
+        "<h2>Charts</h2>", charts_html(charts),
         "<h2>Who carries reach: per account</h2>", _account_table(result),
         "<h2>Who carries reach: per role</h2>", _role_table(result),
         "<h2>Assumptions</h2>", _assumptions(result),
@@ -249,7 +249,7 @@ def _paragraph(text: str, cls: str) -> str:
     return f'<p class="{cls}">{escape(text)}</p>' if text else ""
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[Any]],
+def html_table(head: Sequence[str], rows: Iterable[Sequence[Any]],
            row_classes: Sequence[str] | None = None, cls: str = "") -> str:
     """An HTML table of plain-text cells (every cell is escaped)."""
     header = "".join(f"<th>{escape(str(h))}</th>" for h in head)
@@ -282,7 +282,7 @@ def _figures_table(result: RunResult) -> str:
             text = DASH if value is None else (
                 f"day {value}" if unit == "day" else f"{value * 100:.1f}%")
             rows.append([label, unit, text, "", "", ""])
-    return _table(["Figure", "Unit", "Mean", "P5", "P50", "P95"], rows, cls="numbers") + (
+    return html_table(["Figure", "Unit", "Mean", "P5", "P50", "P95"], rows, cls="numbers") + (
         f'<p class="muted">P5 and P95: 5th and 95th percentiles over {result.replications} '
         f"replications. {DASH}: not available.</p>")
 
@@ -294,7 +294,7 @@ def _events_table(result: RunResult) -> str:
     rows = [(e.day, e.kind.replace("_", " "), _target_name(result, e.target),
              DASH if getattr(e, "duration_days", None) is None else e.duration_days, e.note)
             for e in events]
-    return "<h2>Events simulated</h2>\n" + _table(
+    return "<h2>Events simulated</h2>\n" + html_table(
         ["Day", "Event", "Account", "Duration (days)", "Note"], rows, cls="settings")
 
 
@@ -306,7 +306,7 @@ def _value(x: float | None, kind: str, key: str) -> str:
     return formats[kind]
 
 
-def _charts_html(charts: dict[str, list[Path]],
+def charts_html(charts: dict[str, list[Path]],
                  captions: dict[str, str] = CHART_CAPTIONS) -> str:
     """The charts inlined (in the order of ``captions``, then the others), each captioned."""
     order = [n for n in captions if n in charts] + [n for n in charts if n not in captions]
@@ -343,7 +343,7 @@ def _account_table(result: RunResult) -> str:
         classes.append("leader" if is_leader else "")
     head = ["Account", "Id", "Role", "Shapley reach (people/day)", "P5-P95", "Share of reach",
             "P5-P95", "Exclusive reach (people/day)"]
-    return _table(head, rows, classes, cls="numbers")
+    return html_table(head, rows, classes, cls="numbers")
 
 
 def _role_table(result: RunResult) -> str:
@@ -355,7 +355,7 @@ def _role_table(result: RunResult) -> str:
                      _interval(share, "%") or DASH, f"{r['exclusive_reach']:,.0f}"])
     head = ["Role", "Accounts", "Shapley reach (people/day)", "Share of reach", "P5-P95",
             "Exclusive reach (people/day)"]
-    return _table(head, rows, cls="numbers")
+    return html_table(head, rows, cls="numbers")
 
 
 def _assumptions(result: RunResult) -> str:
@@ -380,7 +380,7 @@ def _settings_table(section: Any) -> str:
     fields = type(section).model_fields
     rows = [(name, DASH if value is None else value, fields[name].description or "")
             for name, value in section.model_dump(mode="json").items()]
-    return _table(["Parameter", "Value", "Meaning"], rows, cls="settings")
+    return html_table(["Parameter", "Value", "Meaning"], rows, cls="settings")
 
 
 def _run_facts(result: RunResult) -> str:
@@ -391,7 +391,7 @@ def _run_facts(result: RunResult) -> str:
             ("Wall time", None if meta.get("wall_time_s") is None
              else f"{meta['wall_time_s']:.1f} s"),
             ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or None)]
-    return _table(["Fact", "Value"], [(k, DASH if v is None else v) for k, v in rows],
+    return html_table(["Fact", "Value"], [(k, DASH if v is None else v) for k, v in rows],
                   cls="settings")
 
 

@@ -238,8 +238,9 @@ class SensitivityResult:
         (``sensitivity.json``), the tornado chart and the report into ``out_dir`` (default
         ``outputs/<name>/sensitivity``), atomically; then add them to the run's report
         beside it, if there is one. Returns the folder."""
-        from .analysis_plots import plot_tornado, save_figure
+        from .analysis_plots import plot_tornado
         from .analysis_report import render_sensitivity, update_run_report
+        from .plots import save_figure
 
         out_dir = Path(out_dir) if out_dir is not None else \
             default_dir(self.scenario) / "sensitivity"

@@ -96,8 +96,9 @@ class SweepResult:
         """Write the table (``sweep.csv``, ``sweep.json``), a chart per swept key and the
         report into ``out_dir`` (default ``outputs/<name>/sweep``), atomically; then add the
         sweep to the run's report beside it, if there is one. Returns the folder."""
-        from .analysis_plots import plot_sweep, save_figure
+        from .analysis_plots import plot_sweep
         from .analysis_report import render_sweep, update_run_report
+        from .plots import save_figure
 
         out_dir = Path(out_dir) if out_dir is not None else default_dir(self.scenario) / "sweep"
         rows = self.rows()
