@@ -79,8 +79,8 @@ class Meter:
     def wrap(self, module: Any, name: str, touches: Callable[..., int] | None = None) -> None:
         original = getattr(module, name)
 
-        def counted(*args: Any) -> Any:
-            out = original(*args)
+        def counted(*args: Any, **options: Any) -> Any:
+            out = original(*args, **options)
             moved = _nbytes(args) if touches is None else touches(*args)
             self.bytes += moved + _nbytes(out)
             return out

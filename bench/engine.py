@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import Scenario, run
+from sim.world import _social_graph
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -43,6 +44,7 @@ def peak_gib() -> float:
 
 
 def measure(users: int, replications: int, workers: int) -> dict[str, float]:
+    _social_graph.cache_clear()  # every row builds its world from scratch
     started = time.perf_counter()
     result = run(workload(users, replications), workers=workers)
     wall = time.perf_counter() - started

@@ -15,9 +15,11 @@ Building the graphs and converting them to each tool's form is not timed, nor is
 warm-up call per tool and cell. Mean final sizes
 are printed for every tool, over the cascades it ran, so agreement can be read off.
 
-Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--budget 10]`` (needs
+Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--budget 10]
+[--graphs barabasi_albert,configuration] [--probabilities 0.01,0.05,0.2]`` (needs
 ``pip install -e '.[validation]' cynetdiff``). Prints a table and writes
-``bench/results/kernel_peers.json``.
+``bench/results/kernel_peers.json`` (``kernel_peers_cells.json`` for a subset of cells, which
+get the same graphs, seeds and streams as in the full run).
 """
 
 from __future__ import annotations
@@ -106,15 +108,23 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--budget", type=float, default=10.0,
                         help="seconds per tool and cell (default 10)")
+    parser.add_argument("--graphs", default="barabasi_albert,configuration",
+                        help="graphs to run (default both)")
+    parser.add_argument("--probabilities", default=",".join(map(str, PROBABILITIES)))
     args = parser.parse_args()
+    only_graphs = args.graphs.split(",")
+    probabilities = [float(x) for x in args.probabilities.split(",")]
     rng = np.random.default_rng(2024)
     rows, records = [], []
     for n in (int(x) for x in args.sizes.split(",")):
         for name, (csr, graph) in graphs(n, rng).items():
             seeds = rng.integers(0, n, CASCADES)
             for p in PROBABILITIES:
+                tool_seed = int(rng.integers(2**31))  # drawn for every cell: cells repeat
+                if name not in only_graphs or p not in probabilities:
+                    continue
                 cell: dict[str, dict[str, float]] = {}
-                for tool, run_one in tools(csr, graph, p, int(rng.integers(2**31))).items():
+                for tool, run_one in tools(csr, graph, p, tool_seed).items():
                     # one batch of all seeds for mostly tiny cascades; smaller batches on
                     # large graphs when cascades are large, so a batch's keys stay in memory
                     chunk = (CASCADES if p < 0.1 else min(CASCADES, BATCH_KEYS // n)) \
@@ -138,7 +148,9 @@ def main() -> None:
                           "eon/s", "vs cynetdiff", "vs ndlib", "vs eon", "mean sizes"], rows)
     print("\n" + table)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "kernel_peers.json").write_text(json.dumps({
+    every_cell = set(only_graphs) >= {"barabasi_albert", "configuration"} and \
+        set(probabilities) >= set(PROBABILITIES)
+    (RESULTS / f"kernel_peers{'' if every_cell else '_cells'}.json").write_text(json.dumps({
         "command": "python bench/kernel_peers.py " + " ".join(sys.argv[1:]),
         "cells": records, "table": table,
         "environment": environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib",
