@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 SCENARIO = {
-    "name": "stop", "seed": 2, "horizon_days": 60, "replications": 60,
+    "name": "stop", "seed": 2, "horizon_days": 60, "replications": 2000,  # outlasts the test
     "audience": {"users": 5000, "social": {"mean_degree": 8, "max_degree": 100,
                                            "community_size": 250}},
     "matrix": {"layout": "1+1+2+2", "leader": "leader_1"},
