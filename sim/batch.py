@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from . import guard
 from .config import Scenario
 from .engine import Trace
 from .errors import RunError
@@ -34,8 +35,8 @@ __all__ = ["run_many"]
 
 
 def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
-             workers: int | None = None, progress: Progress | None = None
-             ) -> list[RunResult]:
+             workers: int | None = None, progress: Progress | None = None,
+             check_memory: bool = True) -> list[RunResult]:
     """Run every scenario (validated, each with its own seed and replications) and return
     their results in the same order.
 
@@ -47,8 +48,16 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
         Worker processes; default all cores. Results do not depend on it.
     progress : callable, optional
         Called with (replications done, replications in all) over all scenarios.
+    check_memory : bool
+        Refuse (:class:`RunError`) when the largest scenario's estimated memory with these
+        workers exceeds the memory available (:mod:`sim.guard`).
     """
     workers = max(1, workers or os.cpu_count() or 1)
+    if check_memory and scenarios:
+        resolved = [resolve_scenario(s) for s in scenarios]
+        largest = max(resolved, key=lambda s: guard.estimate(s, workers, Path(base_dir))
+                      .peak_bytes)
+        guard.check_memory(largest, workers, Path(base_dir))
     tally = _Tally(scenarios, progress)
     if workers == 1:
         results = []

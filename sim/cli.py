@@ -286,6 +286,7 @@ def sweep(
         min=0, help="Root random seed of every point. Default: the scenario's.",
         show_default=False)] = None,
     workers: Workers = None,
+    no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Run the scenario at every point of a grid of key values (common random numbers)."""
     from .sweep import parse_sets
@@ -296,7 +297,7 @@ def sweep(
         target = _analysis_target(file, out_dir, "sweep")
     with user_errors(), interruptible(target), _replications_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
-                           progress=progress)
+                           progress=progress, check_memory=not no_memory_check)
         folder = result.save(target)
     table = Table("point", *(f"{name} ({_FIGURES[name]})" for name in _SWEPT),
                   title=f"{result.scenario.name}: {len(result.points)} points x "
@@ -333,6 +334,7 @@ def sensitivity(
         "the parameter file's, else 64 (Sobol) or 20 (Morris).", show_default=False)] = None,
     out_dir: OutDir = None,
     workers: Workers = None,
+    no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Rank the uncertain inputs by how much of each figure's variance they drive."""
     from .sensitivity import OUTPUTS
@@ -342,7 +344,7 @@ def sensitivity(
         target = _analysis_target(file, out_dir, "sensitivity")
     with user_errors(), interruptible(target), _replications_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
-                         progress=progress)
+                         progress=progress, check_memory=not no_memory_check)
         folder = result.save(target)
     per = result.meta["per_sample"]
     out.print(f"{result.method.capitalize()}: {len(result.x)} runs of {per['replications']} "

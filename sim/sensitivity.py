@@ -269,7 +269,8 @@ class SensitivityResult:
 def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str | Path,
                 base_dir: str | Path | None = None, *, method: str | None = None,
                 samples: int | None = None, workers: int | None = None,
-                progress: Progress | None = None) -> SensitivityResult:
+                progress: Progress | None = None, check_memory: bool = True
+                ) -> SensitivityResult:
     """Sample the uncertain inputs, run every sample, and estimate the indices.
 
     Parameters
@@ -280,7 +281,7 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
         The uncertain inputs (:func:`load_params`).
     method, samples : optional
         Override the parameter file's.
-    workers, progress
+    workers, progress, check_memory
         As for :func:`sim.run`; ``progress`` counts replications over all samples.
 
     Raises
@@ -310,7 +311,8 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
     scenarios = [override(base, values, origin=f"{origin} (sample {j}: " + ", ".join(
         f"{k}={v}" for k, v in values.items()) + ")", base_dir=base_dir)
         for j, values in enumerate(sample_values(spec, x))]
-    results = run_many(scenarios, base_dir, workers=workers, progress=progress)
+    results = run_many(scenarios, base_dir, workers=workers, progress=progress,
+                       check_memory=check_memory)
     figures = [_figures(r) for r in results]
     y = {o: np.array([f[o] for f in figures]) for o in OUTPUTS}
     indices = {o: _analyze(spec, x, v, base.seed) for o, v in y.items()}

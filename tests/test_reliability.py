@@ -312,6 +312,23 @@ def test_run_refused_when_the_estimate_exceeds_memory(tmp_path, monkeypatch):
     assert (out / "summary.json").exists()
 
 
+@pytest.mark.parametrize("command", [["sweep", "--set", "audience.users=2000,3000"],
+                                     ["sensitivity", "--params", "PARAMS"]])
+def test_sweeps_and_sensitivity_are_guarded_too(tmp_path, monkeypatch, command):
+    """Batch runs refuse before building any world, and run with the override."""
+    monkeypatch.setattr(guard, "available_memory", lambda: 2**20)
+    params = tmp_path / "params.yaml"
+    params.write_text("parameters:\n"
+                      "  - {key: audience.users, bounds: [2000, 3000], integer: true}\n"
+                      "samples: 2\nmethod: morris\n")
+    command = [str(params) if c == "PARAMS" else c for c in command]
+    result = _invoke(command[0], _scenario_file(tmp_path), *command[1:], "--workers", "1",
+                     "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "refused" in result.stderr and "--no-memory-check" in \
+        result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_world_command_is_guarded_too(tmp_path, monkeypatch):
     """`riskmodel world` refuses a world too large for the machine before building it."""
     monkeypatch.setattr(guard, "available_memory", lambda: 2**20)
