@@ -12,6 +12,7 @@ scenario with the same seed, for any number of workers.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import OrderedDict
@@ -126,6 +127,8 @@ _shared: dict[str, Any] = {}
 def _share(scenarios: list[Scenario], base_dir: str, keep: int) -> None:
     """Worker initializer: the scenarios, and room for the worlds of those in flight."""
     _shared.update(scenarios=scenarios, base_dir=base_dir, keep=keep, worlds=OrderedDict())
+    gc.collect()
+    gc.freeze()  # keeps the collection after each replication cheap (sim.runners.replicate)
 
 
 def _replicate(i: int, variants: Variants, replication: int) -> dict[str, Trace]:

@@ -38,7 +38,8 @@ def replicate(world: World, scenario: Scenario, variants: Variants, replication:
     traces = simulate_variants(world, scenario, variants, replication)
     # a finished SimPy environment and its processes form reference cycles that hold the
     # replication's state (tens of MB at a million users) until a full collection: free
-    # it now, so that a worker's memory stays flat over its replications
+    # it now, so that a worker's memory stays flat over its replications (cheap in a
+    # worker, whose older objects are frozen out of the collector's scans)
     gc.collect()
     return traces
 
@@ -82,7 +83,13 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_share,
                                initargs=(world, scenario, started))
     processes: dict[int, Any] = {}
+    running: dict[int, int] = {}  # pid -> the replication it started last
     done: set[int] = set()
+
+    def note_starts() -> None:  # read the notes as they come: a full pipe blocks workers
+        while not started.empty():
+            pid, replication = started.get()
+            running[pid] = replication
 
     def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
         futures = {pool.submit(_replicate_shared, variants, r): r for r in reps}
@@ -90,10 +97,11 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
         try:
             for future in as_completed(futures):
                 r = futures[future]
+                note_starts()
                 try:
                     traces = future.result()
                 except BrokenProcessPool:
-                    raise RunError(_died(started, processes, done, scenario.seed)) from None
+                    raise RunError(_died(running, processes, done, scenario.seed)) from None
                 except Exception as exc:
                     raise RunError(f"replication {r} (seed {scenario.seed}) failed: "
                                    f"{type(exc).__name__}: {exc}; no outputs written") from exc
@@ -106,7 +114,7 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
     try:
         yield execute
     except BaseException:
-        _stop(pool)
+        _stop(pool, processes)
         raise
     else:
         pool.shutdown()
@@ -114,9 +122,10 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
         started.close()
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kill the pool's workers now, mid-replication, and wait until they are gone."""
-    processes = list((pool._processes or {}).values())
+def _stop(pool: ProcessPoolExecutor, known: dict[int, Any]) -> None:
+    """Kill the pool's workers (and any it has forgotten) now, mid-replication, and wait
+    until they are gone."""
+    processes = list({**known, **(pool._processes or {})}.values())
     for process in processes:
         process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
@@ -124,13 +133,11 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(STOP_TIMEOUT_S)
 
 
-def _died(started: Any, processes: dict[int, Any], done: set[int], seed: int) -> str:
-    """Which replication a dead worker was running, from the workers' start notes."""
-    running: dict[int, int] = {}  # pid -> replication started and not finished
-    while not started.empty():
-        pid, replication = started.get()
-        running[pid] = replication
-    running = {pid: r for pid, r in running.items() if r not in done}
+def _died(started: dict[int, int], processes: dict[int, Any], done: set[int], seed: int
+          ) -> str:
+    """Which replication a dead worker was running, from the workers' start notes (pid ->
+    the replication it started last)."""
+    running = {pid: r for pid, r in started.items() if r not in done}
     for pid in running:  # the pool is killing the others: wait for every exit status
         if pid in processes:
             processes[pid].join(STOP_TIMEOUT_S)
@@ -198,6 +205,8 @@ def _share(world: World, scenario: Scenario, started: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _shared.update(world=world, scenario=scenario, started=started)
+    gc.collect()
+    gc.freeze()  # what a worker holds from here on is never garbage: leave it out of scans
 
 
 def _replicate_shared(variants: Variants, replication: int) -> dict[str, Trace]:

@@ -36,6 +36,10 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _alive(pid: int) -> bool:
     try:
         return (Path("/proc") / str(pid) / "stat").read_text().split()[2] != "Z"
@@ -55,9 +59,11 @@ def test_interrupted_run_keeps_earlier_outputs_and_stops_its_workers(tmp_path, s
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     scenario.write_text(yaml.safe_dump(SCENARIO))
+    # Ctrl-C reaches the run even when this test runs where SIGINT is ignored (a background
+    # job of a script), which a child would otherwise inherit and keep
     proc = subprocess.Popen([*RISKMODEL, "run", str(scenario), "--out", str(out),
                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
         workers: list[int] = []
@@ -74,7 +80,9 @@ def test_interrupted_run_keeps_earlier_outputs_and_stops_its_workers(tmp_path, s
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+        for pid in [p for p in workers if _alive(p)]:  # they hold its pipes open
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
 
     assert proc.returncode == status
     assert stderr.strip() == (f"interrupted: no outputs written, temporary files removed; "

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 import sim
-from sim import ScenarioError, guard, load_scenario, runners
+from sim import Scenario, ScenarioError, guard, load_scenario, run, runners
 from sim.cli import app
 from sim.errors import RunError
 from sim.graph import read_followers, read_social
@@ -442,3 +442,14 @@ def _children_alive() -> list[int]:
     import multiprocessing
 
     return [p.pid for p in multiprocessing.active_children()]
+
+
+def test_a_run_longer_than_the_workers_notes_pipe_finishes():
+    """Workers note each replication they start on a pipe the run reads as it goes; more
+    notes than the pipe holds (64 KiB, about 1,600) must not block the workers."""
+    scenario = Scenario.model_validate({
+        "name": "many", "seed": 1, "horizon_days": 1, "replications": 2000,
+        "audience": {"users": 50, "social": {"mean_degree": 4, "max_degree": 20,
+                                             "community_size": 25}},
+        "matrix": {"layout": "1+0+1+0"}, "outputs": {"charts": [], "report": False}})
+    assert run(scenario, workers=2).replications == 2000
