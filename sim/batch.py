@@ -12,7 +12,6 @@ scenario with the same seed, for any number of workers.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 from collections import OrderedDict
@@ -29,7 +28,7 @@ from .errors import RunError
 from .layout import resolve_scenario
 from .montecarlo import Progress, run_world
 from .results import RunResult
-from .runners import Variants, replicate, runner
+from .runners import Variants, replicate, runner, settle_worker, stop_workers
 from .world import World, build_world
 
 __all__ = ["run_many"]
@@ -54,8 +53,8 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
         workers exceeds the memory available (:mod:`sim.guard`).
     """
     workers = max(1, workers or os.cpu_count() or 1)
+    resolved = [resolve_scenario(s) for s in scenarios]
     if check_memory and scenarios:
-        resolved = [resolve_scenario(s) for s in scenarios]
         largest = max(resolved, key=lambda s: guard.estimate(s, workers, Path(base_dir))
                       .peak_bytes)
         guard.check_memory(largest, workers, Path(base_dir))
@@ -63,9 +62,9 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
     if workers == 1:
         results = []
         for i, scenario in enumerate(scenarios):
-            world, resolved = build_world(scenario, base_dir), resolve_scenario(scenario)
-            with runner(world, resolved, 1) as execute:
-                results.append(run_world(world, resolved, execute, tally.callback(i)))
+            world = build_world(scenario, base_dir)
+            with runner(world, resolved[i], 1) as execute:
+                results.append(run_world(world, resolved[i], execute, tally.callback(i)))
         return results
     in_flight = workers + 1  # enough scenarios to keep every worker busy
     pool = ProcessPoolExecutor(workers, initializer=_share,
@@ -73,7 +72,7 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
     threads = ThreadPoolExecutor(in_flight)  # its threads start with the first scenario
 
     def one(i: int) -> RunResult:
-        world, resolved = build_world(scenarios[i], base_dir), resolve_scenario(scenarios[i])
+        world = build_world(scenarios[i], base_dir)
 
         def execute(variants: Variants, reps: range
                     ) -> Iterator[tuple[int, dict[str, Trace]]]:
@@ -85,14 +84,13 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
                     raise RunError(f"a worker process died during replication "
                                    f"{futures[future]} of run {i}; no outputs written") from None
 
-        return run_world(world, resolved, execute, tally.callback(i))
+        return run_world(world, resolved[i], execute, tally.callback(i))
 
     try:
         pool.submit(int).result()  # start the workers before any thread exists (fork safety)
         return list(threads.map(one, range(len(scenarios))))
     except BaseException:  # failure or interruption: stop the workers now, not after the queue
-        for process in list((pool._processes or {}).values()):
-            process.kill()
+        stop_workers(pool)
         raise
     finally:
         pool.shutdown(cancel_futures=True)
@@ -127,8 +125,7 @@ _shared: dict[str, Any] = {}
 def _share(scenarios: list[Scenario], base_dir: str, keep: int) -> None:
     """Worker initializer: the scenarios, and room for the worlds of those in flight."""
     _shared.update(scenarios=scenarios, base_dir=base_dir, keep=keep, worlds=OrderedDict())
-    gc.collect()
-    gc.freeze()  # keeps the collection after each replication cheap (sim.runners.replicate)
+    settle_worker()
 
 
 def _replicate(i: int, variants: Variants, replication: int) -> dict[str, Trace]:

@@ -236,8 +236,9 @@ class State:
         other_posts = self.posts(rate * (1 - beta), self.post_u[:, 1, t])
         seen = self.expose(t, brand_posts, np.minimum(factor, 1.0))
         brand = seen[seen < self.A * self.n]
-        self.measure(t, brand)
-        self.gain_followers(brand)
+        author = brand // self.n
+        self.measure(t, brand, author)
+        self.gain_followers(brand, author)
         self.respond(t, brand)
         self.lose_trust(t, seen[seen >= self.A * self.n])
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else None
@@ -316,22 +317,21 @@ class State:
             return np.where(keys >= self.A * self.n, 1.0, trust)
         return Share(top, accept)
 
-    def measure(self, t: int, brand: np.ndarray) -> None:
+    def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
         reached them (the Shapley value of the coverage game)."""
         self.reach[t], shapley, exclusive, masks = tally(
-            brand % self.n, brand // self.n, self.A, self._scratch, self._bits)
+            brand % self.n, author, self.A, self._scratch, self._bits)
         self.impressions[t] = len(brand)
         self.shapley += shapley
         self.exclusive += exclusive
         if len(self._bits):
             self._overlaps.append(masks)
 
-    def gain_followers(self, brand: np.ndarray) -> None:
+    def gain_followers(self, brand: np.ndarray, author: np.ndarray) -> None:
         """Viewers who do not follow the account follow it with its follow rate (drawn
         for every viewer; for a follower it changes nothing)."""
-        content = brand // self.n
-        counts = np.bincount(content, minlength=self.A)
+        counts = np.bincount(author, minlength=self.A)
         starts = np.cumsum(counts) - counts
         seg, pos = bernoulli_select(self.streams, np.arange(self.A), counts,
                                     self.param["follow_rate"])

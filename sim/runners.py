@@ -22,7 +22,7 @@ from .engine import Trace, simulate_variants
 from .errors import RunError
 from .world import World
 
-__all__ = ["Execute", "replicate", "runner"]
+__all__ = ["Execute", "replicate", "runner", "settle_worker", "stop_workers"]
 
 CONNECT_TIMEOUT_S = 10
 STOP_TIMEOUT_S = 10  # longest wait for a killed worker process to be gone
@@ -114,7 +114,7 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
     try:
         yield execute
     except BaseException:
-        _stop(pool, processes)
+        stop_workers(pool, processes)
         raise
     else:
         pool.shutdown()
@@ -122,10 +122,10 @@ def _pool(world: World, scenario: Scenario, workers: int) -> Iterator[Execute]:
         started.close()
 
 
-def _stop(pool: ProcessPoolExecutor, known: dict[int, Any]) -> None:
+def stop_workers(pool: ProcessPoolExecutor, known: dict[int, Any] | None = None) -> None:
     """Kill the pool's workers (and any it has forgotten) now, mid-replication, and wait
     until they are gone."""
-    processes = list({**known, **(pool._processes or {})}.values())
+    processes = list({**(known or {}), **(pool._processes or {})}.values())
     for process in processes:
         process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
@@ -200,13 +200,19 @@ _shared: dict[str, Any] = {}
 
 
 def _share(world: World, scenario: Scenario, started: Any) -> None:
-    """Worker initializer: keep the world for every replication this worker runs, and leave
-    Ctrl-C and SIGTERM to the parent, which stops the workers itself."""
+    """Worker initializer: keep the world for every replication this worker runs."""
+    _shared.update(world=world, scenario=scenario, started=started)
+    settle_worker()
+
+
+def settle_worker() -> None:
+    """In a new worker process: leave Ctrl-C and SIGTERM to the parent, which stops the
+    workers itself (:func:`stop_workers`), and freeze what the worker holds so far out of
+    the collector's scans, so that the collection after each replication stays cheap."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _shared.update(world=world, scenario=scenario, started=started)
     gc.collect()
-    gc.freeze()  # what a worker holds from here on is never garbage: leave it out of scans
+    gc.freeze()
 
 
 def _replicate_shared(variants: Variants, replication: int) -> dict[str, Trace]:
