@@ -133,7 +133,8 @@ def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
     while len(new):
         if share is not None:
             new = share.draw(new, n, streams, owner)
-        users, content = new % n, new // n
+        content = new // n
+        users = new - content * n
         starts = graph.indptr[users]
         q = tie_p if np.ndim(tie_p) == 0 else np.asarray(tie_p)[users]
         segment, position = bernoulli_select(streams, owner[content],

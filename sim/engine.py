@@ -24,7 +24,7 @@ from .config import ROLES, Event, Scenario
 from .csr import sorted_unique
 from .diffusion import Share, contains, spread
 from .events import ResponseState, ScandalState, event_process, successors
-from .kernels import delete_at, insert_sorted, tally
+from .kernels import insert_sorted, merged_at, splice, tally, tally_marks
 from .streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from .world import World
 
@@ -162,9 +162,7 @@ class State:
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self._cdf: dict[bytes, np.ndarray] = {}
-        # per-user counter of the accounts that reached a user today, kept at zero
-        self._scratch = np.zeros(self.n, dtype=np.uint16 if self.A < 2**16 else np.int64)
-        self._bits = np.zeros(self.n if self.A <= 64 else 0, dtype=np.uint64)  # and masks
+        self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)
         self.impressions = np.zeros(self.H, dtype=np.int64)
@@ -235,14 +233,14 @@ class State:
         brand_posts = self.posts(rate * beta, self.post_u[:, 0, t])
         other_posts = self.posts(rate * (1 - beta), self.post_u[:, 1, t])
         seen = self.expose(t, brand_posts, np.minimum(factor, 1.0))
-        brand = seen[seen < self.A * self.n]
-        author = brand // self.n
+        scandal = np.searchsorted(seen, self.A * self.n)  # brand content comes first
+        brand, author = seen[:scandal], seen[:scandal] // self.n
         self.measure(t, brand, author)
-        self.gain_followers(brand, author)
+        gained = self.gained_followers(brand, author)
         self.respond(t, brand)
-        self.lose_trust(t, seen[seen >= self.A * self.n])
+        self.lose_trust(t, seen[scandal:])
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else None
-        self.churn(trust)
+        self.churn(trust, gained)
         posted = brand_posts + other_posts > 0
         v = self.visibility
         self.visibility = np.where(posted, v + self.dyn.visibility_recovery * (1 - v),
@@ -291,7 +289,8 @@ class State:
         bounds = np.searchsorted(self.follows, np.arange(self.A + 1) * self.n)
         seg, pos = bernoulli_select(self.streams, self.owner[content],
                                     np.diff(bounds)[audience], chance)
-        users = self.follows[bounds[audience[seg]] + pos] % self.n
+        audience = audience[seg]
+        users = self.follows[bounds[audience] + pos] - audience * self.n
         viewers = sorted_unique(content[seg] * self.n + users, runs=True)  # one per segment
         return spread(self.world.social, viewers, self.dyn.tie_view, self.share(),
                       self.streams, self.owner)
@@ -320,22 +319,25 @@ class State:
     def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
         reached them (the Shapley value of the coverage game)."""
+        with_masks = self.A <= 64
         self.reach[t], shapley, exclusive, masks = tally(
-            brand % self.n, author, self.A, self._scratch, self._bits)
+            brand - author * self.n, author, self.A, self._marks, with_masks)
         self.impressions[t] = len(brand)
         self.shapley += shapley
         self.exclusive += exclusive
-        if len(self._bits):
+        if with_masks:
             self._overlaps.append(masks)
 
-    def gain_followers(self, brand: np.ndarray, author: np.ndarray) -> None:
+    def gained_followers(self, brand: np.ndarray, author: np.ndarray) -> np.ndarray:
         """Viewers who do not follow the account follow it with its follow rate (drawn
-        for every viewer; for a follower it changes nothing)."""
+        for every viewer; for a follower it changes nothing): their sorted new keys, which
+        :meth:`churn` adds to the follows."""
         counts = np.bincount(author, minlength=self.A)
         starts = np.cumsum(counts) - counts
         seg, pos = bernoulli_select(self.streams, np.arange(self.A), counts,
                                     self.param["follow_rate"])
-        self.follow(brand[starts[seg] + pos])
+        keys = brand[starts[seg] + pos]  # sorted: brand is
+        return keys[~contains(self.follows, keys)]
 
     def respond(self, t: int, brand: np.ndarray) -> None:
         """Users reached by a crisis response keep only part of their trust losses."""
@@ -362,11 +364,13 @@ class State:
                 loss = loss * self.protection[users]
             np.maximum.at(s.deficit, users, loss / s.decay(t))
 
-    def churn(self, trust: np.ndarray | None) -> None:
-        """Followers unfollow at the account's churn rate, faster from a silent account and
-        for users who lost trust (thinning: candidates at the highest rate, then kept with
-        their own rate's share of it)."""
-        bounds = np.searchsorted(self.follows, np.arange(self.A + 1) * self.n)
+    def churn(self, trust: np.ndarray | None, gained: np.ndarray) -> None:
+        """The day's new follows ``gained`` are added; then followers unfollow at the
+        account's churn rate, faster from a silent account and for users who lost trust
+        (thinning: candidates at the highest rate, then kept with their own rate's share
+        of it). Both changes are made in one pass over the follows."""
+        edges = np.arange(self.A + 1) * self.n
+        bounds = np.searchsorted(self.follows, edges) + np.searchsorted(gained, edges)
         silent = 1 + (self.dyn.silent_churn_multiplier - 1) * (1 - self.visibility)
         distrust = self.dyn.distrust_churn_multiplier - 1
         worst = 1.0 if trust is None else 1 + distrust * (1 - trust.min())
@@ -375,10 +379,11 @@ class State:
         seg, pos = bernoulli_select(self.streams, accounts, np.diff(bounds), top)
         drop = bounds[seg] + pos
         if trust is not None and len(drop):
-            own = 1 + distrust * (1 - trust[self.follows[drop] % self.n])
+            users = merged_at(self.follows, gained, drop) - seg * self.n
+            own = 1 + distrust * (1 - trust[users])
             u = self.streams.uniforms(seg, np.ones(len(drop), dtype=np.int64))
             drop = drop[u * worst < own]
-        self.follows = delete_at(self.follows, drop)
+        self.follows = splice(self.follows, gained, drop)
 
     def copy(self) -> State:
         """An independent copy to simulate on from here (world, parameters and posting

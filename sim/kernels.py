@@ -10,8 +10,9 @@ import os
 
 import numpy as np
 
-__all__ = ["COMPILED", "delete_at", "delete_at_numpy", "insert_sorted", "insert_sorted_numpy",
-           "select", "select_numpy", "take", "take_numpy", "tally", "tally_numpy"]
+__all__ = ["COMPILED", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
+           "select_numpy", "splice", "splice_numpy", "take", "take_numpy", "tally",
+           "tally_marks", "tally_numpy"]
 
 
 def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
@@ -117,23 +118,24 @@ def _take_loop(buffer, next_unread, owner, count):  # pragma: no cover - compile
 
 
 def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
-                scratch: np.ndarray, bits: np.ndarray
+                marks: np.ndarray, with_masks: bool
                 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """A day's reach from its (user, author) views, each user counted once.
 
     Returns the number of distinct users; per account, its Shapley share (each user's unit
-    split equally among the accounts that reached them, summed in entry order) and the
-    users only it reached; and, when ``bits`` is not empty, one bit mask (bit a for account
-    a) per user reached by several accounts, in no particular order. ``scratch`` (integers
-    that hold the number of accounts) and ``bits`` (uint64, or empty) are all-zero arrays
-    over all users, left all zero (the compiled loop works in them in O(entries)).
+    split equally among the entries that reached them, summed in entry order) and the
+    users only it reached; and, when ``with_masks``, one bit mask (bit a for account a,
+    so fewer than 65 accounts) per user reached by several entries, in no particular
+    order. ``marks`` is an all-zero uint64 array of two bits per user (:func:`tally_marks`)
+    that the compiled loop works in and leaves all zero; a day reaches few of the users and
+    few of them twice, so two bitmaps that stay in cache do the counting.
     """
-    counts = np.bincount(users, minlength=len(scratch))
+    counts = np.bincount(users)
     mine = counts[users]
     shapley = np.bincount(author, weights=1.0 / mine, minlength=n_accounts)
     exclusive = np.bincount(author[mine == 1], minlength=n_accounts)
     masks = np.empty(0, dtype=np.uint64)
-    if len(bits) and (mine > 1).any():
+    if with_masks and (mine > 1).any():
         shared, by = users[mine > 1], author[mine > 1]
         order = np.argsort(shared, kind="stable")
         shared = shared[order]
@@ -143,35 +145,62 @@ def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
     return int(np.count_nonzero(counts)), shapley, exclusive, masks
 
 
-def _tally_loop(users, author, n_accounts, scratch, bits):  # pragma: no cover - compiled
+def tally_marks(n_users: int) -> np.ndarray:
+    """The all-zero work array of :func:`tally` for ``n_users`` users."""
+    return np.zeros(2 * (n_users // 64 + 1), dtype=np.uint64)
+
+
+def _tally_loop(users, author, n_accounts, marks, with_masks):  # pragma: no cover - compiled
+    words = len(marks) // 2
+    one = np.uint64(1)
     distinct = 0
-    with_masks = len(bits) > 0
-    for i in range(len(users)):
-        u = users[i]
-        if scratch[u] == 0:
+    for i in range(len(users)):  # first bitmap: reached; second: reached again
+        w, bit = users[i] >> 6, one << np.uint64(users[i] & 63)
+        if marks[w] & bit:
+            marks[words + w] |= bit
+        else:
+            marks[w] |= bit
             distinct += 1
-        scratch[u] += 1
-        if with_masks:
-            bits[u] |= np.uint64(1) << np.uint64(author[i])
-    shapley = np.zeros(n_accounts)
-    exclusive = np.zeros(n_accounts, dtype=np.int64)
-    masks = np.empty(len(users) if with_masks else 0, dtype=np.uint64)
+    shared = np.empty(len(users), dtype=np.int64)  # entries of users reached again
     k = 0
     for i in range(len(users)):
-        u, a = users[i], author[i]
-        c = scratch[u]
-        shapley[a] += 1.0 / c
-        if c == 1:
-            exclusive[a] += 1
-            if with_masks:
-                bits[u] = 0
-        elif with_masks and bits[u] != 0:  # the user's first entry emits its mask
-            masks[k] = bits[u]
+        if marks[words + (users[i] >> 6)] & (one << np.uint64(users[i] & 63)):
+            shared[k] = i
             k += 1
-            bits[u] = 0
-    for u in users:
-        scratch[u] = 0
-    return distinct, shapley, exclusive, masks[:k]
+    shared = shared[:k]
+    by_user = np.argsort(users[shared], kind="mergesort")
+    count = np.empty(k, dtype=np.int64)  # entries of the same user, per shared entry
+    masks = np.empty(k if with_masks else 0, dtype=np.uint64)
+    m, start = 0, 0
+    while start < k:
+        u, end = users[shared[by_user[start]]], start + 1
+        while end < k and users[shared[by_user[end]]] == u:
+            end += 1
+        mask = np.uint64(0)
+        for r in range(start, end):
+            count[by_user[r]] = end - start
+            if with_masks:
+                mask |= one << np.uint64(author[shared[by_user[r]]])
+        if with_masks:
+            masks[m] = mask
+            m += 1
+        start = end
+    shapley = np.zeros(n_accounts)
+    exclusive = np.zeros(n_accounts, dtype=np.int64)
+    p = 0
+    for i in range(len(users)):
+        a = author[i]
+        if p < k and shared[p] == i:
+            shapley[a] += 1.0 / count[p]
+            p += 1
+        else:
+            shapley[a] += 1.0
+            exclusive[a] += 1
+    for i in range(len(users)):
+        w = users[i] >> 6
+        marks[w] = 0
+        marks[words + w] = 0
+    return distinct, shapley, exclusive, masks[:m]
 
 
 def insert_sorted_numpy(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -191,19 +220,48 @@ def _insert_sorted_loop(base, keys):  # pragma: no cover - compiled
     return out
 
 
-def delete_at_numpy(base: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``base`` without the entries at the sorted distinct ``positions``."""
-    return np.delete(base, positions)
+def splice_numpy(base: np.ndarray, keys: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """The sorted array ``base`` with the sorted ``keys`` (none of them in it) merged in,
+    then without the entries at the sorted distinct positions ``drop`` of that merge."""
+    return np.delete(insert_sorted_numpy(base, keys), drop)
 
 
-def _delete_at_loop(base, positions):  # pragma: no cover - compiled
-    out = np.empty(len(base) - len(positions), dtype=base.dtype)
-    done = 0  # entries of base copied or dropped so far
-    for j in range(len(positions)):
-        out[done - j:positions[j] - j] = base[done:positions[j]]
-        done = positions[j] + 1
-    out[done - len(positions):] = base[done:]
+def _splice_loop(base, keys, drop):  # pragma: no cover - compiled
+    out = np.empty(len(base) + len(keys) - len(drop), dtype=base.dtype)
+    at = np.searchsorted(base, keys)
+    end = len(base) + len(keys)  # past every position of the merge
+    j = d = done = k = 0  # keys placed, drops made, entries of base and of out written
+    while j < len(keys) or d < len(drop):
+        key_at = at[j] + j if j < len(keys) else end  # positions in the merge
+        drop_at = drop[d] if d < len(drop) else end
+        upto = min(key_at, drop_at) - j  # base entries before the next event
+        out[k:k + upto - done] = base[done:upto]
+        k += upto - done
+        done = upto
+        if key_at <= drop_at:
+            if key_at == drop_at:
+                d += 1
+            else:
+                out[k] = keys[j]
+                k += 1
+            j += 1
+        else:
+            done += 1
+            d += 1
+    out[k:] = base[done:]
     return out
+
+
+def merged_at(base: np.ndarray, keys: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Entries at ``positions`` of the merge of sorted ``base`` and sorted ``keys`` (the
+    array :func:`splice` builds), without building it."""
+    if not len(keys) or not len(base):
+        return base[positions] if len(base) else keys[positions]
+    placed = np.searchsorted(base, keys) + np.arange(len(keys))  # keys' merge positions
+    before = np.searchsorted(placed, positions)  # keys ahead of each position
+    is_key = placed[np.minimum(before, len(keys) - 1)] == positions
+    from_base = base[np.minimum(positions - before, len(base) - 1)]
+    return np.where(is_key, keys[np.minimum(before, len(keys) - 1)], from_base)
 
 
 def _compile():
@@ -215,10 +273,10 @@ def _compile():
         return None
     jit = numba.njit(cache=True, nogil=True)
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
-                                  _insert_sorted_loop, _delete_at_loop))
+                                  _insert_sorted_loop, _splice_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-select, take, tally, insert_sorted, delete_at = _compiled if COMPILED else (
-    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, delete_at_numpy)
+select, take, tally, insert_sorted, splice = _compiled if COMPILED else (
+    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy)
