@@ -83,8 +83,9 @@ def _match(stubs: np.ndarray, groups: np.ndarray, rng: np.random.Generator
     """Pair tie ends at random within each group (one end is left over in odd groups)."""
     order = np.argsort(groups + rng.random(len(stubs)))  # by group, shuffled within
     stubs, groups = stubs[order], groups[order]
-    start = np.searchsorted(groups, groups)  # first position of each stub's group
-    end = np.searchsorted(groups, groups, side="right")
+    size = np.bincount(groups)
+    start = (np.cumsum(size) - size)[groups]  # first position of each stub's group
+    end = start + size[groups]
     pos = np.arange(len(stubs))
     first = np.flatnonzero(((pos - start) % 2 == 0) & (pos + 1 < end))
     return stubs[first], stubs[first + 1]

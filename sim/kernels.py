@@ -123,17 +123,19 @@ def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
     """A day's reach from its (user, author) views, each user counted once.
 
     Returns the number of distinct users; per account, its Shapley share (each user's unit
-    split equally among the entries that reached them, summed in entry order) and the
-    users only it reached; and, when ``with_masks``, one bit mask (bit a for account a,
-    so fewer than 65 accounts) per user reached by several entries, in no particular
-    order. ``marks`` is an all-zero uint64 array of two bits per user (:func:`tally_marks`)
-    that the compiled loop works in and leaves all zero; a day reaches few of the users and
-    few of them twice, so two bitmaps that stay in cache do the counting.
+    split equally among the entries that reached them: the users only it reached, plus the
+    shares of the others summed in entry order) and the users only it reached; and, when
+    ``with_masks``, one bit mask (bit a for account a, so fewer than 65 accounts) per user
+    reached by several entries, in no particular order. ``marks`` is an all-zero uint64
+    array of two bits per user (:func:`tally_marks`) that the compiled loop works in and
+    leaves all zero; a day reaches few of the users and few of them twice, so two bitmaps
+    that stay in cache do the counting.
     """
     counts = np.bincount(users)
     mine = counts[users]
-    shapley = np.bincount(author, weights=1.0 / mine, minlength=n_accounts)
     exclusive = np.bincount(author[mine == 1], minlength=n_accounts)
+    shapley = exclusive + np.bincount(author[mine > 1], weights=1.0 / mine[mine > 1],
+                                      minlength=n_accounts)
     masks = np.empty(0, dtype=np.uint64)
     if with_masks and (mine > 1).any():
         shared, by = users[mine > 1], author[mine > 1]
@@ -189,13 +191,12 @@ def _tally_loop(users, author, n_accounts, marks, with_masks):  # pragma: no cov
     exclusive = np.zeros(n_accounts, dtype=np.int64)
     p = 0
     for i in range(len(users)):
-        a = author[i]
         if p < k and shared[p] == i:
-            shapley[a] += 1.0 / count[p]
+            shapley[author[i]] += 1.0 / count[p]
             p += 1
         else:
-            shapley[a] += 1.0
-            exclusive[a] += 1
+            exclusive[author[i]] += 1
+    shapley += exclusive
     for i in range(len(users)):
         w = users[i] >> 6
         marks[w] = 0

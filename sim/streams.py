@@ -16,6 +16,10 @@ from .kernels import select, take
 
 __all__ = ["Streams", "bernoulli_select", "poisson_cdf", "poisson_counts"]
 
+# numbers read ahead for all owners together when rows widen (4 MiB, twice): a single
+# owner (one cascade) reads a whole wave ahead, an engine's account rows stay at their block
+_BUFFER_NUMBERS = 2**19
+
 
 class Streams:
     """One generator per owner, drawing uniforms for many segments in one call.
@@ -62,8 +66,10 @@ class Streams:
         owners = len(self.generators)
         expected = np.bincount(owner, weights=mean, minlength=owners)  # successes per owner
         need = expected + 6 * np.sqrt(expected) + np.bincount(owner, minlength=owners) + 8
-        # read ahead up to a row's width; a longer need refills its row as it goes
-        self._ensure(np.minimum(need, self._block))
+        # read ahead up to a row's width, widening rows while the buffer stays small;
+        # a longer need refills its row as it goes
+        widest = max(self._block, _BUFFER_NUMBERS // len(self.generators))
+        self._ensure(np.minimum(need, widest))
         total = float(expected.sum())
         capacity = int(total + 6 * np.sqrt(total)) + 16
         start = np.zeros(len(owner), dtype=np.int64)
@@ -104,9 +110,11 @@ class Streams:
             kept = filled - rest
             for row in (self._buffer[o], self._logs[o]):
                 row[:kept] = row[rest:filled].copy()
-            self._buffer[o, kept:] = self.generators[o].random(self._block - kept)
-            self._logs[o, kept:] = np.log1p(-self._buffer[o, kept:])
+            fresh, logs = self._buffer[o, kept:], self._logs[o, kept:]
+            self.generators[o].random(out=fresh)
+            np.log1p(np.negative(fresh, out=logs), out=logs)
             self._next[o] = 0
+
 
 def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -146,6 +154,7 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
     order = np.lexsort((position, segment))
     return segment[order], position[order]
 
+
 def poisson_counts(rate: np.ndarray, u: np.ndarray, cdf: np.ndarray | None = None
                    ) -> np.ndarray:
     """Poisson(``rate``) counts by inversion of uniforms ``u`` (one per rate), so that a
@@ -153,6 +162,7 @@ def poisson_counts(rate: np.ndarray, u: np.ndarray, cdf: np.ndarray | None = Non
     the caller keeps it."""
     cdf = poisson_cdf(rate) if cdf is None else cdf
     return (cdf < np.asarray(u)[:, None]).sum(axis=1)
+
 
 def poisson_cdf(rate: np.ndarray) -> np.ndarray:
     """Table of P(K <= k) for each rate (rows) and k up to far in the tail (columns)."""
