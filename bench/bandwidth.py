@@ -135,30 +135,41 @@ def day_traffic(users: int, days: int) -> dict[str, float]:
             "seconds_per_day": seconds}
 
 
+def measure(users: int = 1_000_000, days: int = 120) -> dict[str, float]:
+    """Bandwidths, bytes and time per simulated day, and the share of the bandwidth reached."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    bw = bandwidths()
+    day = day_traffic(users, days)
+    reached = day["bytes_per_day"] / day["seconds_per_day"] / 1e9
+    return {**bw, **day, "reached_gb_s": reached,
+            "share_of_one_process": reached / bw["one_process_gb_s"]}
+
+
+def table(m: dict[str, float]) -> dict[str, float]:
+    """The figures in words."""
+    return {
+        "memory bandwidth, one process (GB/s)": m["one_process_gb_s"],
+        "memory bandwidth, two processes together (GB/s)": m["two_processes_gb_s"],
+        "bytes moved per simulated day (MB, floor)": m["bytes_per_day"] / 1e6,
+        "time per simulated day (ms, one process)": 1e3 * m["seconds_per_day"],
+        "bandwidth the day step reaches (GB/s)": m["reached_gb_s"],
+        "share of one process's bandwidth": m["share_of_one_process"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=120)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    bw = bandwidths()
-    day = day_traffic(args.users, args.days)
-    reached = day["bytes_per_day"] / day["seconds_per_day"] / 1e9
-    rows = {
-        "memory bandwidth, one process (GB/s)": bw["one_process_gb_s"],
-        "memory bandwidth, two processes together (GB/s)": bw["two_processes_gb_s"],
-        "bytes moved per simulated day (MB, floor)": day["bytes_per_day"] / 1e6,
-        "time per simulated day (ms, one process)": 1e3 * day["seconds_per_day"],
-        "bandwidth the day step reaches (GB/s)": reached,
-        "share of one process's bandwidth": reached / bw["one_process_gb_s"],
-    }
+    m = measure(args.users, args.days)
+    rows = table(m)
     for name, value in rows.items():
         print(f"{name:52s} {value:10.3f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bandwidth.json").write_text(json.dumps({
-        "command": "python bench/bandwidth.py " + " ".join(sys.argv[1:]),
-        **bw, **day, "reached_gb_s": reached,
-        "share_of_one_process": reached / bw["one_process_gb_s"]}, indent=2) + "\n")
+        "command": "python bench/bandwidth.py " + " ".join(sys.argv[1:]), **m}, indent=2)
+        + "\n")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ The standard workload: 1,000,000 simulated users (about 10 million social ties),
 baseline, scenario and the world without the leader, on 2 workers (``sim.run``). Also: the
 speed-up from 1 to 2 workers (10 replications), wall time against users (10^5, 10^6,
 3 x 10^6; 4 replications) and against replications (5, 10, 20 at 10^5 users). Wall times
-include building the world; peak memory is the largest resident set of this process or any
-worker (``ru_maxrss`` of self and children).
+include building the world (in the rows against users, the build is also timed alone, so
+that the simulation's own growth can be read off); peak memory is the largest resident set
+of this process or any worker (``ru_maxrss`` of self and children).
 
 Run: ``python bench/engine.py [--only standard|speedup|scaling]``. Prints a table and writes
 ``bench/results/engine.json``.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import sys
 import time
@@ -24,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import Scenario, run
-from sim.world import _social_graph
+from sim.layout import resolve_scenario
+from sim.world import _social_graph, build_world
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -43,40 +46,61 @@ def peak_gib() -> float:
     return max(usage) / 2**20
 
 
-def measure(users: int, replications: int, workers: int) -> dict[str, float]:
+def measure(users: int, replications: int, workers: int, build: bool = False
+            ) -> dict[str, float]:
+    """One run from scratch; with ``build``, building the world is also timed alone first
+    (so the growth of the simulation itself can be read off)."""
+    row: dict[str, float] = {"users": users, "replications": replications, "workers": workers}
+    if build:
+        _social_graph.cache_clear()
+        started = time.perf_counter()
+        build_world(resolve_scenario(workload(users, replications)))
+        row["build_s"] = round(time.perf_counter() - started, 1)
     _social_graph.cache_clear()  # every row builds its world from scratch
     started = time.perf_counter()
     result = run(workload(users, replications), workers=workers)
     wall = time.perf_counter() - started
     per_day = 1000 * wall * workers / (replications * 3 * 365)  # worker-ms per simulated day
-    return {"users": users, "replications": replications, "workers": workers,
-            "wall_s": round(wall, 1), "ms_per_simulated_day": round(per_day, 2),
-            "peak_gib": round(peak_gib(), 2), "sdi": result.figures["sdi"]["mean"]}
+    row.update(wall_s=round(wall, 1), ms_per_simulated_day=round(per_day, 2),
+               peak_gib=round(peak_gib(), 2), sdi=result.figures["sdi"]["mean"])
+    return row
+
+
+def rows(only: str | None = None) -> dict[str, list[dict[str, float]]]:
+    """The standard workload, the speed-up and the scaling rows (or one group of them)."""
+    out: dict[str, list[dict[str, float]]] = {}
+    if only in (None, "standard"):
+        out["standard"] = [measure(1_000_000, 100, 2)]
+    if only in (None, "speedup"):
+        out["speedup"] = [measure(1_000_000, 10, w) for w in (1, 2)]
+    if only in (None, "scaling"):
+        out["users"] = [measure(n, 4, 2, build=True) for n in (100_000, 1_000_000, 3_000_000)]
+        out["replications"] = [measure(100_000, r, 2) for r in (5, 10, 20)]
+    return out
+
+
+def growth(group: list[dict[str, float]], x: str, y: str) -> float:
+    """Exponent b of y ~ x^b between the last two rows (1: linear)."""
+    a, b = group[-2], group[-1]
+    return math.log(b[y] / a[y]) / math.log(b[x] / a[x])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("standard", "speedup", "scaling"))
     args = parser.parse_args()
-    rows: dict[str, list[dict[str, float]]] = {}
-    if args.only in (None, "standard"):
-        rows["standard"] = [measure(1_000_000, 100, 2)]
-    if args.only in (None, "speedup"):
-        rows["speedup"] = [measure(1_000_000, 10, w) for w in (1, 2)]
-    if args.only in (None, "scaling"):
-        rows["users"] = [measure(n, 4, 2) for n in (100_000, 1_000_000, 3_000_000)]
-        rows["replications"] = [measure(100_000, r, 2) for r in (5, 10, 20)]
-    for name, group in rows.items():
+    groups = rows(args.only)
+    for name, group in groups.items():
         print(f"\n{name}")
         for r in group:
             print("  " + ", ".join(f"{k} {v}" for k, v in r.items()), flush=True)
-    if "speedup" in rows:
-        one, two = rows["speedup"]
+    if "speedup" in groups:
+        one, two = groups["speedup"]
         print(f"\nspeed-up 1 -> 2 workers: {one['wall_s'] / two['wall_s']:.2f}x")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"engine{'_' + args.only if args.only else ''}.json").write_text(
         json.dumps({"command": "python bench/engine.py " + " ".join(sys.argv[1:]),
-                    "rows": rows}, indent=2) + "\n")
+                    "rows": groups}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

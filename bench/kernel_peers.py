@@ -2,8 +2,10 @@
 
 For Barabasi-Albert graphs (m = 3) and configuration-model graphs (power law k^-2.5 with an
 exponential cutoff at 50, k >= 2) of n users, the same 1,000 random single seeds and p in
-(0.01, 0.05, 0.2), each tool runs Independent Cascades until all 1,000 are done or its time
-budget per cell is spent; the rate is cascades per second of what it ran. Tools:
+(0.01, 0.05, 0.2), each tool runs Independent Cascades until all 1,000 are done, or its
+time budget per cell is spent and it ran at least ``--min-runs`` cascades (a slow peer's
+rate is not left to one or two heavy-tailed cascades); the rate is cascades per second of
+what it ran. Tools:
 
 - riskmodel: ``sim.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
   one batch at p < 0.1; at p = 0.2 batches of at most 5 x 10^7 / n cascades (1,000 at
@@ -12,12 +14,12 @@ budget per cell is spent; the rate is cascades per second of what it ran. Tools:
 - NDlib ``IndependentCascadesModel`` (per-edge threshold p) and EoN ``basic_discrete_SIR``.
 
 Building the graphs and converting them to each tool's form is not timed, nor is one
-warm-up call per tool and cell. Mean final sizes
-are printed for every tool, over the cascades it ran, so agreement can be read off.
+warm-up call per tool and cell. Mean final sizes are printed for every tool, over the
+cascades it ran, so agreement can be read off.
 
 Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--budget 10]
-[--graphs barabasi_albert,configuration] [--probabilities 0.01,0.05,0.2]`` (needs
-``pip install -e '.[validation]' cynetdiff``). Prints a table and writes
+[--min-runs 1] [--graphs barabasi_albert,configuration] [--probabilities 0.01,0.05,0.2]``
+(needs ``pip install -e '.[validation]' cynetdiff``). Prints a table and writes
 ``bench/results/kernel_peers.json`` (``kernel_peers_cells.json`` for a subset of cells, which
 get the same graphs, seeds and streams as in the full run).
 """
@@ -57,13 +59,14 @@ def graphs(n: int, rng: np.random.Generator) -> dict[str, tuple[CSR, nx.Graph]]:
 
 
 def timed(run_one: Callable[[int], int], seeds: np.ndarray, budget: float,
-          chunk: int = 1) -> tuple[float, np.ndarray]:
-    """Cascades per second and the sizes of those run within ``budget`` seconds."""
+          chunk: int = 1, min_runs: int = 1) -> tuple[float, np.ndarray]:
+    """Cascades per second and the sizes of those run until all are done, or ``budget``
+    seconds are spent and at least ``min_runs`` cascades ran."""
     sizes: list[int] = []
     started = time.perf_counter()
     for i in range(0, len(seeds), chunk):
         sizes.extend(np.atleast_1d(run_one(seeds[i:i + chunk] if chunk > 1 else seeds[i])))
-        if time.perf_counter() - started > budget:
+        if time.perf_counter() - started > budget and len(sizes) >= min_runs:
             break
     return len(sizes) / (time.perf_counter() - started), np.array(sizes)
 
@@ -103,20 +106,20 @@ def tools(csr: CSR, graph: nx.Graph, p: float, seed: int) -> dict[str, Callable]
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--budget", type=float, default=10.0,
-                        help="seconds per tool and cell (default 10)")
-    parser.add_argument("--graphs", default="barabasi_albert,configuration",
-                        help="graphs to run (default both)")
-    parser.add_argument("--probabilities", default=",".join(map(str, PROBABILITIES)))
-    args = parser.parse_args()
-    only_graphs = args.graphs.split(",")
-    probabilities = [float(x) for x in args.probabilities.split(",")]
+HEADER = ["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s", "ndlib/s", "eon/s",
+          "vs cynetdiff", "vs ndlib", "vs eon", "mean sizes"]
+TOOLS = ("riskmodel", "cynetdiff", "ndlib", "eon")
+
+
+def run_cells(sizes: list[int], budget: float, min_runs: int = 1,
+              only_graphs: tuple[str, ...] = ("barabasi_albert", "configuration"),
+              probabilities: tuple[float, ...] = PROBABILITIES) -> list[dict]:
+    """Every cell (graph, n, p): each tool's rate, runs and mean final size, printed as
+    it finishes. Cells left out still draw their seeds, so a cell run alone gets the same
+    graphs, seeds and streams as in the full run."""
     rng = np.random.default_rng(2024)
-    rows, records = [], []
-    for n in (int(x) for x in args.sizes.split(",")):
+    records = []
+    for n in sizes:
         for name, (csr, graph) in graphs(n, rng).items():
             seeds = rng.integers(0, n, CASCADES)
             for p in PROBABILITIES:
@@ -130,31 +133,62 @@ def main() -> None:
                     chunk = (CASCADES if p < 0.1 else min(CASCADES, BATCH_KEYS // n)) \
                         if tool == "riskmodel" else 1
                     run_one(seeds[:chunk] if chunk > 1 else seeds[0])  # warm up (JIT, caches)
-                    rate, sizes = timed(run_one, seeds, args.budget, chunk)
-                    cell[tool] = {"rate": rate, "runs": len(sizes),
-                                  "mean_size": float(sizes.mean())}
-                ours = cell["riskmodel"]["rate"]
+                    rate, done = timed(run_one, seeds, budget, chunk, min_runs)
+                    cell[tool] = {"rate": rate, "runs": len(done),
+                                  "mean_size": float(done.mean())}
                 records.append({"graph": name, "n": n, "p": p, "tools": cell})
-                rows.append([name, f"{n:,}", p,
-                             *(f"{cell[t]['rate']:,.1f} ({cell[t]['runs']})" if t in cell
-                               else "-" for t in ("riskmodel", "cynetdiff", "ndlib", "eon")),
-                             *(f"{ours / cell[t]['rate']:,.1f}x" if t in cell else "-"
-                               for t in ("cynetdiff", "ndlib", "eon")),
-                             " / ".join(f"{cell[t]['mean_size']:.1f}" for t in cell)])
-                print(format_table(["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s",
-                                    "ndlib/s", "eon/s", "vs cynetdiff", "vs ndlib",
-                                    "vs eon", "mean sizes"], rows[-1:]), flush=True)
-    table = format_table(["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s", "ndlib/s",
-                          "eon/s", "vs cynetdiff", "vs ndlib", "vs eon", "mean sizes"], rows)
-    print("\n" + table)
+                print(format_table(HEADER, [_row(records[-1])]), flush=True)
+    return records
+
+
+def _row(record: dict) -> list:
+    cell, ours = record["tools"], record["tools"]["riskmodel"]["rate"]
+    return [record["graph"], f"{record['n']:,}", record["p"],
+            *(f"{cell[t]['rate']:,.1f} ({cell[t]['runs']})" if t in cell else "-"
+              for t in TOOLS),
+            *(f"{ours / cell[t]['rate']:,.1f}x" if t in cell else "-" for t in TOOLS[1:]),
+            " / ".join(f"{cell[t]['mean_size']:.1f}" for t in cell)]
+
+
+def table(records: list[dict]) -> str:
+    return format_table(HEADER, [_row(r) for r in records])
+
+
+def ratios(records: list[dict], peer: str, below: float = 1.0) -> list[float]:
+    """riskmodel's rate over ``peer``'s in every cell with p < ``below``."""
+    return [r["tools"]["riskmodel"]["rate"] / r["tools"][peer]["rate"] for r in records
+            if peer in r["tools"] and r["p"] < below]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--budget", type=float, default=10.0,
+                        help="seconds per tool and cell (default 10)")
+    parser.add_argument("--min-runs", type=int, default=1,
+                        help="cascades each tool runs at least, budget or not (default 1)")
+    parser.add_argument("--graphs", default="barabasi_albert,configuration",
+                        help="graphs to run (default both)")
+    parser.add_argument("--probabilities", default=",".join(map(str, PROBABILITIES)))
+    args = parser.parse_args()
+    only_graphs = tuple(args.graphs.split(","))
+    probabilities = tuple(float(x) for x in args.probabilities.split(","))
+    records = run_cells([int(x) for x in args.sizes.split(",")], args.budget, args.min_runs,
+                        only_graphs, probabilities)
+    text = table(records)
+    print("\n" + text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     every_cell = set(only_graphs) >= {"barabasi_albert", "configuration"} and \
         set(probabilities) >= set(PROBABILITIES)
     (RESULTS / f"kernel_peers{'' if every_cell else '_cells'}.json").write_text(json.dumps({
         "command": "python bench/kernel_peers.py " + " ".join(sys.argv[1:]),
-        "cells": records, "table": table,
-        "environment": environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib",
-                                    "EoN", "networkx"])}, indent=2) + "\n")
+        "cells": records, "table": text, "environment": versions()}, indent=2) + "\n")
+
+
+def versions() -> dict:
+    """Versions of the tools compared and of the machine."""
+    return environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib", "EoN",
+                        "networkx"])
 
 
 if __name__ == "__main__":
