@@ -2,14 +2,15 @@
 
 The standard workload: 1,000,000 simulated users (about 10 million social ties), a
 ``1+5+4+40`` matrix with the first leader exiting on day 90, 365 days, 100 replications of
-baseline, scenario and the world without the leader, on 2 workers (``sim.run``). Also: the
-speed-up from 1 to 2 workers (10 replications), wall time against users (10^5, 10^6,
-3 x 10^6; 4 replications) and against replications (5, 10, 20 at 10^5 users). Wall times
+baseline, scenario and the world without the leader, on 2 workers (``sim.run``), and on 1
+worker for the speed-up. Also: wall time against users (10^5, 10^6, 3 x 10^6; 4
+replications) and against replications (10, 20, 40 at 10^5 users), with the exponent of
+its growth (least squares in log-log). Wall times
 include building the world (in the rows against users, the build is also timed alone, so
 that the simulation's own growth can be read off); peak memory is the largest resident set
 of this process or any worker (``ru_maxrss`` of self and children).
 
-Run: ``python bench/engine.py [--only standard|speedup|scaling]``. Prints a table and writes
+Run: ``python bench/engine.py [--only standard|scaling]``. Prints a table and writes
 ``bench/results/engine.json``.
 """
 
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import resource
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -67,36 +69,43 @@ def measure(users: int, replications: int, workers: int, build: bool = False
 
 
 def rows(only: str | None = None) -> dict[str, list[dict[str, float]]]:
-    """The standard workload, the speed-up and the scaling rows (or one group of them)."""
+    """The standard workload on 2 workers and on 1 (the speed-up), and the scaling rows
+    (or one group of them)."""
     out: dict[str, list[dict[str, float]]] = {}
     if only in (None, "standard"):
-        out["standard"] = [measure(1_000_000, 100, 2)]
-    if only in (None, "speedup"):
-        out["speedup"] = [measure(1_000_000, 10, w) for w in (1, 2)]
+        out["standard"] = [measure(1_000_000, 100, w) for w in (2, 1)]
     if only in (None, "scaling"):
         out["users"] = [measure(n, 4, 2, build=True) for n in (100_000, 1_000_000, 3_000_000)]
-        out["replications"] = [measure(100_000, r, 2) for r in (5, 10, 20)]
+        out["replications"] = [measure(100_000, r, 2) for r in (10, 20, 40)]
     return out
 
 
+def speedup(groups: dict[str, list[dict[str, float]]]) -> float:
+    """Wall time of the standard workload on 1 worker over that on 2."""
+    two, one = groups["standard"]
+    return one["wall_s"] / two["wall_s"]
+
+
 def growth(group: list[dict[str, float]], x: str, y: str) -> float:
-    """Exponent b of y ~ x^b between the last two rows (1: linear)."""
-    a, b = group[-2], group[-1]
-    return math.log(b[y] / a[y]) / math.log(b[x] / a[x])
+    """Exponent b of y ~ x^b, least squares over the rows in log-log (1: linear)."""
+    logs = np.log([[r[x], r[y]] for r in group])
+    return float(np.polyfit(logs[:, 0], logs[:, 1], 1)[0])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("standard", "speedup", "scaling"))
+    parser.add_argument("--only", choices=("standard", "scaling"))
     args = parser.parse_args()
     groups = rows(args.only)
     for name, group in groups.items():
         print(f"\n{name}")
         for r in group:
             print("  " + ", ".join(f"{k} {v}" for k, v in r.items()), flush=True)
-    if "speedup" in groups:
-        one, two = groups["speedup"]
-        print(f"\nspeed-up 1 -> 2 workers: {one['wall_s'] / two['wall_s']:.2f}x")
+    if "standard" in groups:
+        print(f"\nspeed-up 1 -> 2 workers: {speedup(groups):.2f}x")
+    for name, x in (("users", "users"), ("replications", "replications")):
+        if name in groups:
+            print(f"growth in {name}: wall ~ {x}^{growth(groups[name], x, 'wall_s'):.2f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"engine{'_' + args.only if args.only else ''}.json").write_text(
         json.dumps({"command": "python bench/engine.py " + " ".join(sys.argv[1:]),
