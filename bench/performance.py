@@ -30,18 +30,20 @@ import engine  # noqa: E402
 import kernel_peers  # noqa: E402
 
 DOC = HERE.parent / "docs" / "PERFORMANCE.md"
+RUN = HERE / "results" / "performance.json"  # when the last run was, and how long it took
 BEGIN = "<!-- results: written by python bench/performance.py -->"
 END = "<!-- end of results -->"
 STEPS = (["engine.py"], ["bandwidth.py"], ["kernel_peers.py", "--budget", "5", "--min-runs", "30"])
 
 
-def run_steps() -> float:
-    """Run every benchmark; minutes taken."""
+def run_steps() -> None:
+    """Run every benchmark, and note when and for how long in bench/results/."""
     started = time.perf_counter()
     for step in STEPS:
         print(f"\n== python bench/{' '.join(step)}", flush=True)
         subprocess.run([sys.executable, str(HERE / step[0]), *step[1:]], check=True)
-    return (time.perf_counter() - started) / 60
+    RUN.write_text(json.dumps({"date": f"{date.today():%Y-%m-%d}", "minutes": round(
+        (time.perf_counter() - started) / 60)}, indent=2) + "\n")
 
 
 def targets(kernel: list[dict], groups: dict, bandwidth: dict) -> list[tuple[str, str, bool]]:
@@ -84,7 +86,7 @@ def targets(kernel: list[dict], groups: dict, bandwidth: dict) -> list[tuple[str
     return rows
 
 
-def section(minutes: float | None) -> str:
+def section() -> str:
     """The results section, from the saved results."""
     import bandwidth as bw_bench
 
@@ -92,9 +94,9 @@ def section(minutes: float | None) -> str:
     groups = json.loads((HERE / "results" / "engine.json").read_text())["rows"]
     bandwidth = json.loads((HERE / "results" / "bandwidth.json").read_text())
     env = kernel["environment"]
-    took = f", {minutes:.0f} minutes" if minutes else ""
+    run = json.loads(RUN.read_text())
     lines = [BEGIN, "", "## Results: every target in one run", "",
-             f"`python bench/performance.py` on {date.today():%Y-%m-%d}{took}: commit "
+             f"`python bench/performance.py` on {run['date']}, {run['minutes']} minutes: commit "
              f"{env['git_commit']}, Python {env['python']}, numpy {env['numpy']}, numba "
              f"{env['numba']}; peers CyNetDiff {env['cynetdiff']}, NDlib {env['ndlib']}, "
              f"EoN {env['EoN']}; {env['platform']}, {os.cpu_count()} cores.", "",
@@ -132,8 +134,9 @@ def main() -> None:
     parser.add_argument("--no-run", action="store_true",
                         help="only rewrite the section from the last results")
     args = parser.parse_args()
-    minutes = None if args.no_run else run_steps()
-    text = section(minutes)
+    if not args.no_run:
+        run_steps()
+    text = section()
     print("\n" + text)
     doc = DOC.read_text()
     if BEGIN in doc and END in doc:
