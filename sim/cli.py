@@ -41,6 +41,8 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+Seed = Annotated[int | None, typer.Option(
+    min=0, help="Root random seed. Default: the scenario's.", show_default=False)]
 NoMemoryCheck = Annotated[bool, typer.Option(
     "--no-memory-check", help="Run even when the estimated memory exceeds what the machine "
     "has available (the estimate is printed when a run is refused).")]
@@ -130,8 +132,7 @@ def run(
     replications: Annotated[int | None, typer.Option(
         min=1, help="Monte Carlo replications. Default: the scenario's.",
         show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(
-        min=0, help="Root random seed. Default: the scenario's.", show_default=False)] = None,
+    seed: Seed = None,
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes. Default: all cores. Results do not depend on it.",
         show_default=False)] = None,
@@ -152,15 +153,11 @@ def run(
     with user_errors():
         target = out_dir if out_dir is not None else default_dir(load_scenario(file))
         check_out_dir(target)
-    with user_errors(), interruptible(target), Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("replications", total=None)
+    with user_errors(), interruptible(target), _progress_bar() as progress:
         result = simulate(file, replications=replications, seed=seed, workers=workers,
                           scheduler=scheduler or dask, check_memory=not no_memory_check,
-                          progress=lambda done, total: bar.update(task, completed=done,
-                                                                  total=total))
-        bar.update(task, description="writing outputs")
+                          progress=progress)
+        progress(description="writing outputs")
         folder = result.save(target)
     _print_figures(result)
     report = folder / "report.html"
@@ -244,14 +241,20 @@ def _print_summary(s: dict[str, Any]) -> None:
         table.add_row(a["id"], a["role"], *(fmt[k](a[k]) for k in fmt))
     out.print(table)
 
+
 @contextmanager
-def _replications_bar() -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr over the replications of many runs; yields its callback."""
+def _progress_bar(description: str = "replications") -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr; yields its callback ``(done, total)``, which also takes a
+    new ``description``."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err,
                   transient=True) as bar:
-        task = bar.add_task("replications", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        task = bar.add_task(description, total=None)
+
+        def update(done: int | None = None, total: int | None = None,
+                   description: str | None = None) -> None:
+            bar.update(task, completed=done, total=total, description=description)
+        yield update
 
 
 def _analysis_target(file: Path, out_dir: Path | None, kind: str) -> Path:
@@ -295,7 +298,7 @@ def sweep(
     with user_errors():
         grid = parse_sets(sets)
         target = _analysis_target(file, out_dir, "sweep")
-    with user_errors(), interruptible(target), _replications_bar() as progress:
+    with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check)
         folder = result.save(target)
@@ -342,7 +345,7 @@ def sensitivity(
 
     with user_errors():
         target = _analysis_target(file, out_dir, "sensitivity")
-    with user_errors(), interruptible(target), _replications_bar() as progress:
+    with user_errors(), interruptible(target), _progress_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
                          progress=progress, check_memory=not no_memory_check)
         folder = result.save(target)
@@ -380,8 +383,7 @@ def compare(
     replications: Annotated[int | None, typer.Option(
         min=1, help="Replications per layout. Default: the scenario's.",
         show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(
-        min=0, help="Root random seed. Default: the scenario's.", show_default=False)] = None,
+    seed: Seed = None,
     workers: Workers = None,
 ) -> None:
     """Compare matrix layouts on one audience and the same events (common random numbers)."""
@@ -391,7 +393,7 @@ def compare(
     if normalize not in (None, "cost", "posts", "none"):
         raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
                                  param_hint="--normalize")
-    with user_errors(), _replications_bar() as progress:
+    with user_errors(), _progress_bar() as progress:
         result = run_compare(files[0] if len(files) == 1 else files,
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
@@ -440,20 +442,16 @@ def recommend(
     workers: Workers = None,
 ) -> None:
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
+    from .outputs import default_dir
     from .recommend import recommend as search
 
     with user_errors():
         scenario = load_scenario(file)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("candidate layouts", total=None)
+        with _progress_bar("candidate layouts") as progress:
             result = search(scenario, budget, max_sdi=max_sdi, replications=replications,
                             users=users, max_evaluations=max_evaluations, workers=workers,
-                            base_dir=file.parent,
-                            progress=lambda done, total: bar.update(task, completed=done,
-                                                                    total=total))
-        folder = result.save(out_dir or Path(scenario.outputs.dir or
-                                             Path("outputs") / scenario.name) / "recommend")
+                            base_dir=file.parent, progress=progress)
+        folder = result.save(out_dir or default_dir(scenario) / "recommend")
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     table = Table("layout", "cost/month", "reach/day", "SDI", "damage %", "pick",

@@ -7,7 +7,6 @@ Everything goes into a temporary folder moved into place when complete
 from __future__ import annotations
 
 import csv
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .compare import FIGURES, Comparison, efficient, posts_per_day
-from .outputs import atomic_dir
+from .outputs import atomic_dir, write_json
 from .plots import format_people
 from .report import DASH, charts_html, html_table, page
 
@@ -135,9 +134,7 @@ def save(comparison: Comparison, out_dir: str | Path | None = None) -> Path:
     table = rows(comparison)
     with atomic_dir(out_dir) as tmp:
         _write_csv(tmp / "comparison.csv", table)
-        (tmp / "comparison.json").write_text(
-            json.dumps(_summary(comparison, table), indent=2, allow_nan=False) + "\n",
-            encoding="utf-8")
+        write_json(tmp / "comparison.json", _summary(comparison, table))
         charts = draw_comparison_charts(comparison, tmp, outputs.charts)
         (tmp / "report.html").write_text(_render(comparison, table, charts), encoding="utf-8")
     return out_dir

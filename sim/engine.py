@@ -149,6 +149,7 @@ class State:
         self.streams = Streams([_stream(scenario.seed, replication, a.id, _DAY)
                                 for a in accounts])
         self.owner = np.concatenate([np.arange(self.A), np.arange(self.A)])
+        self.edges = np.arange(self.A + 1) * self.n  # first key of each account's follows
         f = world.followers
         self.follows = (f.row_ids().astype(np.int64) * self.n + f.indices).astype(np.int64)
         self.amp = world.amplification.copy()
@@ -245,7 +246,7 @@ class State:
         v = self.visibility
         self.visibility = np.where(posted, v + self.dyn.visibility_recovery * (1 - v),
                                    v * 0.5 ** (1 / self.dyn.visibility_half_life_days))
-        counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))
+        counts = np.diff(np.searchsorted(self.follows, self.edges))
         self.role_follows[t] = np.bincount(self.role, weights=counts, minlength=len(ROLES))
         if trust is not None:
             self.mean_trust[t] = trust.mean()
@@ -286,7 +287,7 @@ class State:
         audience.append(scandal_targets)
         chance.append(q[scandal_targets])
         content, audience, chance = map(np.concatenate, (content, audience, chance))
-        bounds = np.searchsorted(self.follows, np.arange(self.A + 1) * self.n)
+        bounds = np.searchsorted(self.follows, self.edges)
         seg, pos = bernoulli_select(self.streams, self.owner[content],
                                     np.diff(bounds)[audience], chance)
         audience = audience[seg]
@@ -369,8 +370,7 @@ class State:
         account's churn rate, faster from a silent account and for users who lost trust
         (thinning: candidates at the highest rate, then kept with their own rate's share
         of it). Both changes are made in one pass over the follows."""
-        edges = np.arange(self.A + 1) * self.n
-        bounds = np.searchsorted(self.follows, edges) + np.searchsorted(gained, edges)
+        bounds = np.searchsorted(self.follows, self.edges) + np.searchsorted(gained, self.edges)
         silent = 1 + (self.dyn.silent_churn_multiplier - 1) * (1 - self.visibility)
         distrust = self.dyn.distrust_churn_multiplier - 1
         worst = 1.0 if trust is None else 1 + distrust * (1 - trust.min())
@@ -402,7 +402,7 @@ class State:
         return twin
 
     def trace(self) -> Trace:
-        counts = np.diff(np.searchsorted(self.follows, np.arange(self.A + 1) * self.n))
+        counts = np.diff(np.searchsorted(self.follows, self.edges))
         return Trace(self.reach, self.impressions, self.mean_trust, self.role_follows,
                      self.shapley, self.exclusive, counts, self.coverage())
 

@@ -27,7 +27,8 @@ from .config import ROLES, Scenario
 from .errors import RunError
 from .results import VARIANTS, RunResult, spread
 
-__all__ = ["atomic_dir", "check_out_dir", "default_dir", "save", "summary"]
+__all__ = ["atomic_dir", "check_out_dir", "default_dir", "save", "summary", "write_json",
+           "write_rows"]
 
 _PACKAGES = ("riskmodel", "numpy", "scipy", "networkx", "simpy", "matplotlib", "pydantic",
              "PyYAML", "typer")
@@ -76,10 +77,10 @@ def save(result: RunResult, out_dir: str | Path | None = None) -> Path:
 
     out_dir = Path(out_dir) if out_dir is not None else default_dir(result)
     with atomic_dir(out_dir) as tmp:
-        _write_json(tmp / "summary.json", summary(result))
+        write_json(tmp / "summary.json", summary(result))
         _write_timeseries(tmp / "timeseries.csv", result)
-        _write_attribution(tmp / "attribution.csv", result)
-        _write_json(tmp / "manifest.json", _manifest(result))
+        write_rows(tmp / "attribution.csv", result.attribution())
+        write_json(tmp / "manifest.json", _manifest(result))
         charts = draw_charts(result, tmp, result.scenario.outputs.charts)
         _keep_analyses(out_dir, tmp)
         if result.scenario.outputs.report:
@@ -156,8 +157,18 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """``data`` as indented, strict JSON (no NaN) in UTF-8."""
     path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Rows of the same keys as CSV, a header first (an empty file for no rows)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        if rows:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
 
 
 def _write_timeseries(path: Path, result: RunResult) -> None:
@@ -176,14 +187,6 @@ def _write_timeseries(path: Path, result: RunResult) -> None:
                 w.writerow([t, v, *(f"{x:.1f}" for x in (mean[t], p5[t], p50[t], p95[t],
                                                           impressions[t])),
                             f"{trust[t]:.6f}", *(f"{x:.1f}" for x in followers[t])])
-
-
-def _write_attribution(path: Path, result: RunResult) -> None:
-    rows = result.attribution()
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def _manifest(result: RunResult) -> dict[str, Any]:

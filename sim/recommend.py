@@ -11,9 +11,7 @@ from a coarse grid and refines around the Pareto frontier. Method: docs/MODEL.md
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +29,7 @@ from .errors import RunError
 from .layout import resolve_scenario
 from .load import load_scenario
 from .montecarlo import run
-from .outputs import atomic_dir
+from .outputs import atomic_dir, write_json, write_rows
 from .results import spread
 
 __all__ = ["CADENCES", "COUNTS", "Candidate", "Recommendation", "recommend"]
@@ -137,17 +135,13 @@ class Recommendation:
         out_dir = Path(out_dir)
         with atomic_dir(out_dir) as tmp:
             rows = [_row(c) for c in self.candidates]
-            with (tmp / "candidates.csv").open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(rows)
+            write_rows(tmp / "candidates.csv", rows)
             data = {"name": self.name, "budget": self.budget, "max_sdi": self.max_sdi,
                     "target_reach_share": TARGET_REACH_SHARE, "settings": self.settings,
                     "recommendation": self.sentences(),
                     "picks": {k: _row(c) for k, c in self.picks().items()},
                     "frontier": [_row(c) for c in self.frontier]}
-            (tmp / "recommendation.json").write_text(
-                json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+            write_json(tmp / "recommendation.json", data)
             save_figure(plot_search(self), tmp / "search", ("png", "svg"))
         return out_dir
 

@@ -13,7 +13,6 @@ sigma, with bootstrap 95% confidence intervals. Definitions and defaults: docs/M
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from .errors import Issue, ScenarioError, format_path
 from .load import LineMap, describe, read_yaml
 from .metrics import damage
 from .montecarlo import Progress, prepare
-from .outputs import atomic_dir, default_dir
+from .outputs import atomic_dir, default_dir, write_rows
 from .overrides import override
 from .results import RunResult
 
@@ -246,9 +245,9 @@ class SensitivityResult:
             default_dir(self.scenario) / "sensitivity"
         with atomic_dir(out_dir) as tmp:
             rows = self.rows()
-            _write_csv(tmp / "indices.csv", rows)
+            write_rows(tmp / "indices.csv", rows)
             keys = [p.key for p in self.spec.parameters]
-            _write_csv(tmp / "samples.csv", [
+            write_rows(tmp / "samples.csv", [
                 {"sample": j, **dict(zip(keys, map(float, xs))),
                  **{o: float(v[j]) for o, v in self.y.items()}}
                 for j, xs in enumerate(self.x)])
@@ -429,11 +428,3 @@ def _sentence(result: SensitivityResult, output: str) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        if rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)

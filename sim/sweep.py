@@ -9,9 +9,7 @@ the base scenario gives exactly the figures of :func:`sim.run` on it.
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from .batch import run_many
 from .config import Scenario
 from .errors import Issue, ScenarioError
 from .montecarlo import Progress, prepare
-from .outputs import atomic_dir, default_dir, summary
+from .outputs import atomic_dir, default_dir, summary, write_json, write_rows
 from .overrides import override
 from .results import RunResult
 
@@ -103,16 +101,12 @@ class SweepResult:
         out_dir = Path(out_dir) if out_dir is not None else default_dir(self.scenario) / "sweep"
         rows = self.rows()
         with atomic_dir(out_dir) as tmp:
-            with (tmp / "sweep.csv").open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
+            write_rows(tmp / "sweep.csv", rows)
             stems = {key: f"sweep_{i}" for i, key in enumerate(self.grid, 1)}
             facts = {"scenario": self.scenario.name, "seed": self.scenario.seed,
                      "replications": self.results[0].replications, "grid": self.grid,
                      "charts": stems, **self.meta}
-            (tmp / "sweep.json").write_text(json.dumps({**facts, "points": rows}, indent=2)
-                                            + "\n", encoding="utf-8")
+            write_json(tmp / "sweep.json", {**facts, "points": rows})
             charts = {key: save_figure(plot_sweep(self, key), tmp / stem,
                                        self.scenario.outputs.charts)
                       for key, stem in stems.items()}

@@ -379,7 +379,7 @@ def test_failed_save_leaves_earlier_outputs_and_no_temporary_files(tmp_path, mon
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("sim.outputs._write_attribution", broken)
+    monkeypatch.setattr("sim.outputs.write_rows", broken)  # the attribution table
     result = _invoke("run", path, "--out", out, "--workers", "1")
     assert result.exit_code != 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
