@@ -30,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-import sim.diffusion
-import sim.engine
-import sim.streams
-from sim.layout import resolve_scenario
-from sim.world import build_world
+import sim.engine.replication
+import sim.engine.state
+import sim.kernel.diffusion
+import sim.kernel.streams
+from sim.scenario.layout import resolve_scenario
+from sim.world.build import build_world
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COPY_BYTES = 256 * 2**20
@@ -115,20 +116,22 @@ def day_traffic(users: int, days: int) -> dict[str, float]:
 
     scenario = resolve_scenario(workload(users, 1).model_copy(update={"horizon_days": days}))
     world = build_world(scenario)
-    sim.engine.simulate(world, scenario, [], 0)  # compile and warm up
+    sim.engine.replication.simulate(world, scenario, [], 0)  # compile and warm up
     started = time.perf_counter()
-    sim.engine.simulate(world, scenario, [], 1)
+    sim.engine.replication.simulate(world, scenario, [], 1)
     seconds = (time.perf_counter() - started) / days
     meter = Meter()
     for module, name, touches in (
-            (sim.engine, "tally", _tally_touches), (sim.engine, "insert_sorted", None),
-            (sim.engine, "splice", None), (sim.diffusion, "insert_sorted", None),
-            (sim.streams, "select", _select_touches), (sim.streams, "take", _take_touches),
-            (sim.engine, "sorted_unique", _sort_touches),
-            (sim.diffusion, "sorted_unique", _sort_touches)):
+            (sim.engine.state, "tally", _tally_touches),
+            (sim.engine.state, "insert_sorted", None), (sim.engine.state, "splice", None),
+            (sim.kernel.diffusion, "insert_sorted", None),
+            (sim.kernel.streams, "select", _select_touches),
+            (sim.kernel.streams, "take", _take_touches),
+            (sim.engine.state, "sorted_unique", _sort_touches),
+            (sim.kernel.diffusion, "sorted_unique", _sort_touches)):
         meter.wrap(module, name, touches)
     try:
-        sim.engine.simulate(world, scenario, [], 1)
+        sim.engine.replication.simulate(world, scenario, [], 1)
     finally:
         meter.restore()
     return {"users": users, "days": days, "bytes_per_day": meter.bytes / days,

@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import Scenario, run
-from sim.layout import resolve_scenario
-from sim.world import _social_graph, build_world
+from sim.scenario.layout import resolve_scenario
+from sim.world.build import _social_graph, build_world
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -8,7 +8,7 @@ timing of a few milliseconds), or until its time budget per cell is spent and it
 ``--min-runs`` cascades (a slow peer's rate is not left to one or two heavy-tailed
 cascades); the rate is cascades per second of what it ran. Tools:
 
-- riskmodel: ``sim.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
+- riskmodel: ``sim.kernel.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
   one batch at p < 0.1; at p = 0.2 batches of at most 5 x 10^7 / n cascades (1,000 at
   n = 10^4, 500 at 10^5, 50 at 10^6), so that a batch's keys fit in memory;
 - CyNetDiff ``IndependentCascadeModel`` (compiled, one cascade at a time, reset between);
@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import networkx as nx
 import numpy as np
 
-from sim.csr import CSR
-from sim.diffusion import cascade_sizes
+from sim.kernel.csr import CSR
+from sim.kernel.diffusion import cascade_sizes
 from validation.configuration import configuration_graph, power_law_degrees, to_networkx
 from validation.tables import environment, format_table
 

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from sim import Scenario, build_world
-from sim.audience import power_law_weights, social_ties
+from sim.world.audience import power_law_weights, social_ties
 
 TARGET_SECONDS = 60.0
 TARGET_GIB = 4.0

@@ -1,12 +1,15 @@
 """riskmodel: how far a brand's reach depends on one strongman, and what happens without him."""
 
-from .config import Scenario, parse_layout, scenario_schema
-from .errors import Issue, ScenarioError
-from .layout import expand_accounts, resolve_scenario
-from .load import load_scenario
-from .montecarlo import run
-from .results import RunResult
-from .world import World, build_world
+from sim.errors import Issue, ScenarioError
+from sim.output import save
+from sim.output.run.charts import plot
+from sim.runs.montecarlo import run
+from sim.runs.results import RunResult
+from sim.scenario.layout import expand_accounts, resolve_scenario
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario, parse_layout, scenario_schema
+from sim.world.build import build_world
+from sim.world.model import World
 
 __all__ = [
     "Issue",
@@ -18,8 +21,10 @@ __all__ = [
     "expand_accounts",
     "load_scenario",
     "parse_layout",
+    "plot",
     "resolve_scenario",
     "run",
+    "save",
     "scenario_schema",
 ]
 __version__ = "0.1.0"

@@ -27,8 +27,26 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from . import ScenarioError, build_world, load_scenario, resolve_scenario, scenario_schema
-from .errors import Interrupted, RunError
+from sim.analysis.compare import compare as run_compare
+from sim.analysis.recommend import recommend as search
+from sim.analysis.sensitivity import ANALYSED
+from sim.analysis.sensitivity import sensitivity as analyse
+from sim.analysis.sweep import parse_sets
+from sim.analysis.sweep import sweep as run_sweep
+from sim.errors import Interrupted, RunError, ScenarioError
+from sim.output import save
+from sim.output.files import check_out_dir, default_dir
+from sim.output.layouts.report import findings
+from sim.output.run.report import headline
+from sim.runs.figures import FIGURES, RUN_FIGURES
+from sim.runs.guard import check_memory
+from sim.runs.montecarlo import run as simulate
+from sim.scenario.layout import resolve_scenario
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import scenario_schema
+from sim.world.build import build_world
+from sim.world.graph import to_networkx, write_graph
+from sim.world.stats import world_summary
 
 app = typer.Typer(
     name="riskmodel",
@@ -147,8 +165,6 @@ def run(
     """Simulate a scenario and write its report, charts, tables and summary."""
     if scheduler and dask:
         raise typer.BadParameter("give either --scheduler or --dask, not both")
-    from .montecarlo import run as simulate
-    from .outputs import check_out_dir, default_dir
 
     with user_errors():
         target = out_dir if out_dir is not None else default_dir(load_scenario(file))
@@ -158,7 +174,7 @@ def run(
                           scheduler=scheduler or dask, check_memory=not no_memory_check,
                           progress=progress)
         progress(description="writing outputs")
-        folder = result.save(target)
+        folder = save(result, target)
     _print_figures(result)
     report = folder / "report.html"
     out.print(f"wrote {folder}/" + (f"  report: {report}" if report.exists() else ""),
@@ -166,28 +182,17 @@ def run(
 
 
 def _print_figures(result: Any) -> None:
-    from .report import headline
 
     out.print(headline(result), highlight=False, markup=False)
     table = Table("figure", "unit", "mean", "P5", "P50", "P95", title_justify="left",
                   title=f"{result.scenario.name}: {result.replications} replications, seed "
                   f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people",
                   caption="-: not within the horizon", caption_justify="left")
-    for name, unit in _FIGURES.items():
+    for name in RUN_FIGURES:
         v = result.figures[name]
-        table.add_row(name, unit, *(_fmt(v[k]) for k in ("mean", "p5", "p50", "p95")))
+        table.add_row(name, FIGURES[name].unit, *(FIGURES[name].text(v[k])
+                                                  for k in ("mean", "p5", "p50", "p95")))
     out.print(table)
-
-
-_FIGURES = {"sdi": "share", "leader_shapley_share": "share", "effective_voices": "accounts",
-            "hhi": "0-1", "trough_pct": "%", "trough_day": "day", "recovery_days": "days",
-            "cumulative_loss_pct": "%", "reach_at_risk": "% base"}
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def _export_suffix(value: Path | None) -> Path | None:
@@ -206,15 +211,13 @@ def world(
     no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Build the scenario's world and summarize it; optionally export its graph."""
-    from .graph import to_networkx, write_graph
-    from .guard import check_memory
 
     with user_errors():
         scenario = load_scenario(file)
         if not no_memory_check:
             check_memory(resolve_scenario(scenario), 1, file.parent)
         built = build_world(scenario, file.parent)
-    _print_summary(built.summary())
+    _print_summary(world_summary(built))
     if export is not None:
         write_graph(to_networkx(built), export)
         out.print(f"wrote {export}", highlight=False)
@@ -260,7 +263,6 @@ def _progress_bar(description: str = "replications") -> Iterator[Callable[..., N
 def _analysis_target(file: Path, out_dir: Path | None, kind: str) -> Path:
     """Where an analysis writes (``--out``, else ``kind`` in the scenario's run folder),
     checked before anything runs."""
-    from .outputs import check_out_dir, default_dir
 
     target = out_dir if out_dir is not None else default_dir(load_scenario(file)) / kind
     check_out_dir(target)
@@ -292,8 +294,6 @@ def sweep(
     no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Run the scenario at every point of a grid of key values (common random numbers)."""
-    from .sweep import parse_sets
-    from .sweep import sweep as run_sweep
 
     with user_errors():
         grid = parse_sets(sets)
@@ -301,20 +301,19 @@ def sweep(
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check)
-        folder = result.save(target)
-    table = Table("point", *(f"{name} ({_FIGURES[name]})" for name in _SWEPT),
+        folder = save(result, target)
+    table = Table("point", *(f"{FIGURES[name].title} ({FIGURES[name].unit})" for name in ANALYSED),
                   title=f"{result.scenario.name}: {len(result.points)} points x "
                   f"{result.results[0].replications} replications, seed {result.scenario.seed}"
                   ": mean (P5-P95)", title_justify="left",
                   caption="-: not within the horizon", caption_justify="left")
     for point, res in zip(result.points, result.results):
         table.add_row(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point.items()),
-                      *(_spread_text(res.figures[n]) for n in _SWEPT))
+                      *(_spread_text(n, res.figures[n]) for n in ANALYSED))
     out.print(table)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
 
-_SWEPT = ("sdi", "trough_pct", "recovery_days", "cumulative_loss_pct")
 
 
 def _method(value: str | None) -> str | None:
@@ -340,15 +339,13 @@ def sensitivity(
     no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Rank the uncertain inputs by how much of each figure's variance they drive."""
-    from .sensitivity import OUTPUTS
-    from .sensitivity import sensitivity as analyse
 
     with user_errors():
         target = _analysis_target(file, out_dir, "sensitivity")
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
                          progress=progress, check_memory=not no_memory_check)
-        folder = result.save(target)
+        folder = save(result, target)
     per = result.meta["per_sample"]
     out.print(f"{result.method.capitalize()}: {len(result.x)} runs of {per['replications']} "
               f"replications, {per['users']} simulated users, {per['horizon_days']} days, "
@@ -359,7 +356,7 @@ def sensitivity(
     table = Table("figure", "rank", "input", *measures, title="Indices (95% half-widths)",
                   title_justify="left")
     for row in result.rows():
-        table.add_row(OUTPUTS[row["figure"]][0], str(row["rank"]), row["label"],
+        table.add_row(FIGURES[row["figure"]].noun, str(row["rank"]), row["label"],
                       *(f"{row[m]:.3f}" + (f" +-{row[m + '_conf']:.3f}"
                                            if m + "_conf" in row else "") for m in measures))
     out.print(table)
@@ -387,8 +384,6 @@ def compare(
     workers: Workers = None,
 ) -> None:
     """Compare matrix layouts on one audience and the same events (common random numbers)."""
-    from .compare import compare as run_compare
-    from .compare_report import findings
 
     if normalize not in (None, "cost", "posts", "none"):
         raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
@@ -398,26 +393,28 @@ def compare(
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
                              progress=progress)
-        folder = result.save(out_dir)
+        folder = save(result, out_dir)
     said = findings(result)
     out.print(said[0], highlight=False, markup=False)
-    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough %",
-                  "reach-at-risk %", title=f"{result.name}: {result.results[0].replications} "
+    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough",
+                  "reach-at-risk", title=f"{result.name}: {result.results[0].replications} "
                   "replications per layout: mean (P5-P95)", title_justify="left")
     for name, res, f in zip(result.names, result.results, result.figures()):
         table.add_row(name, res.leader, f"{f['monthly_cost']['mean']:,.0f}",
-                      *(_spread_text(f[k]) for k in ("expected_reach", "sdi", "trough_pct",
-                                                     "reach_at_risk")))
+                      *(_spread_text(k, f[k]) for k in ("expected_reach", "sdi", "trough_pct",
+                                                        "reach_at_risk")))
     out.print(table)
     for line in said[1:]:
         out.print(f"- {line}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
 
-def _spread_text(stats: dict[str, float | None]) -> str:
+def _spread_text(key: str, stats: dict[str, float | None]) -> str:
+    """A figure's mean and P5-P95 range, written as the figures table says."""
+    h = FIGURES[key]
     if stats["mean"] is None:
-        return "-"
-    return f"{_fmt(stats['mean'])} ({_fmt(stats['p5'])}-{_fmt(stats['p95'])})"
+        return h.text(None)
+    return f"{h.text(stats['mean'])} ({h.text(stats['p5'])}-{h.text(stats['p95'])})"
 
 
 @app.command()
@@ -442,8 +439,6 @@ def recommend(
     workers: Workers = None,
 ) -> None:
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
-    from .outputs import default_dir
-    from .recommend import recommend as search
 
     with user_errors():
         scenario = load_scenario(file)
@@ -451,17 +446,17 @@ def recommend(
             result = search(scenario, budget, max_sdi=max_sdi, replications=replications,
                             users=users, max_evaluations=max_evaluations, workers=workers,
                             base_dir=file.parent, progress=progress)
-        folder = result.save(out_dir or default_dir(scenario) / "recommend")
+        folder = save(result, out_dir or default_dir(scenario) / "recommend")
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
-    table = Table("layout", "cost/month", "reach/day", "SDI", "damage %", "pick",
+    table = Table("layout", "cost/month", "reach/day", "SDI", "damage", "pick",
                   title=f"Pareto frontier ({len(result.frontier)} of "
                   f"{len(result.candidates)} layouts): mean (P5-P95)", title_justify="left")
     picks = {id(c): tag for tag, c in result.picks().items()}
     for c in result.frontier:
         table.add_row(c.label, f"{c.cost:,.0f}",
-                      *(_spread_text(c.figures[k]) for k in ("expected_reach", "sdi",
-                                                             "cumulative_loss_pct")),
+                      *(_spread_text(k, c.figures[k]) for k in ("expected_reach", "sdi",
+                                                                "cumulative_loss_pct")),
                       picks.get(id(c), ""))
     out.print(table)
     out.print(f"wrote {folder}/  chart: {folder / 'search.png'}", highlight=False)

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.audience import follower_sets, power_law_weights, social_ties
-from sim.csr import CSR
-from sim.stats import tail_exponent
+from sim.kernel.csr import CSR
+from sim.world.audience import follower_sets, power_law_weights, social_ties
+from sim.world.stats import tail_exponent
 
 # --- power_law_weights -------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ import pytest
 from conftest import ROOT
 
 import sim
-from sim.outputs import save
-from sim.overrides import override
+from sim.output import save
+from sim.scenario.overrides import override
 
 BASELINE = Path(__file__).parent / "baseline"
 FILES = ("summary.json", "timeseries.csv", "attribution.csv")

@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from sim import Scenario, ScenarioError
+from sim.analysis.compare import compare, monthly_cost, posts_per_day, prepare
 from sim.cli import app
-from sim.compare import compare, monthly_cost, posts_per_day, prepare
 
 FOUNDER = {"id": "founder", "role": "leader", "followers": 3_000_000, "posts_per_day": 3,
            "overlap": 0.3}

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from sim import Scenario, load_scenario, parse_layout, resolve_scenario, scenario_schema
 from sim.cli import app
-from sim.config import ACCOUNT_PARAMS, ROLE_DEFAULTS, ROLES, AccountParams, Matrix
-from sim.layout import select
+from sim.scenario.layout import select
+from sim.scenario.schema import ACCOUNT_PARAMS, ROLE_DEFAULTS, ROLES, AccountParams, Matrix
 
 SCHEMA = scenario_schema()
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.csr import CSR
-from sim.diffusion import _cascade_reference, independent_cascade
+from sim.kernel.csr import CSR
+from sim.kernel.diffusion import _cascade_reference, independent_cascade
 
 
 def _csr(G: nx.Graph) -> CSR:
@@ -91,7 +91,7 @@ def test_batched_cascades_have_the_single_cascade_law():
     one, and cascades of a batch do not interact."""
     from scipy.stats import ks_2samp
 
-    from sim.diffusion import cascade_sizes
+    from sim.kernel.diffusion import cascade_sizes
 
     g = _csr(nx.barabasi_albert_graph(400, 2, seed=5))
     seeds = np.random.default_rng(1).integers(0, 400, 1000)

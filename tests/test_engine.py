@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from sim import Scenario, ScenarioError, build_world
-from sim.config import Ban
-from sim.engine import simulate
-from sim.layout import resolve_scenario
-from sim.montecarlo import run
+from sim.engine.replication import simulate
+from sim.runs.montecarlo import run
+from sim.scenario.layout import resolve_scenario
+from sim.scenario.schema import Ban
 
 
 def _scenario(**overrides) -> Scenario:
@@ -253,7 +253,7 @@ def test_targeted_removal_hurts_more_than_random():
 def test_coverage_lookup_gives_the_shapley_attribution():
     """The recorded coverage histogram reproduces each account's Shapley reach and the
     total reach (the coverage game's reach of the grand coalition)."""
-    from sim.metrics import coalition_reach
+    from sim.runs.metrics import coalition_reach
 
     trace = _simulate(_scenario())
     masks, counts = trace.coverage
@@ -281,7 +281,7 @@ def test_auto_replications_stop_at_the_precision_target():
 def test_variants_sharing_the_baseline_prefix_equal_separate_runs():
     """Simulating the baseline once and forking each variant at its first event day gives
     exactly the traces of simulating every variant from day 0."""
-    from sim.engine import simulate_variants
+    from sim.engine.replication import simulate_variants
 
     scenario = _scenario(horizon_days=50, events=[
         {"kind": "scandal", "target": "leader_2", "day": 12},

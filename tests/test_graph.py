@@ -10,7 +10,7 @@ import pytest
 from conftest import SHARED_DATA
 
 from sim import Scenario, ScenarioError, build_world
-from sim.graph import from_networkx, read_followers, read_social, to_networkx, write_graph
+from sim.world.graph import from_networkx, read_followers, read_social, to_networkx, write_graph
 
 FACEBOOK = SHARED_DATA / "ego-facebook" / "facebook_combined.txt"
 TINY = {"name": "tiny", "seed": 2, "matrix": {"layout": "1+1+2+2"},

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, load_scenario
-from sim.graph import read_followers, read_social
+from sim.world.graph import read_followers, read_social
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 150))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

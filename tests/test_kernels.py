@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import kernels
+from sim.kernel import compiled as kernels
 
 pytestmark = pytest.mark.skipif(not kernels.COMPILED, reason="numba not in use")
 
@@ -61,11 +61,12 @@ def test_engine_gives_the_same_numbers_without_numba():
     from conftest import SMALL
 
     from sim import Scenario, build_world
-    from sim.engine import simulate
-    from sim.layout import resolve_scenario
+    from sim.engine.replication import simulate
+    from sim.scenario.layout import resolve_scenario
 
     code = ("import json, sys; from sim import Scenario, build_world; "
-            "from sim.engine import simulate; from sim.layout import resolve_scenario; "
+            "from sim.engine.replication import simulate; "
+            "from sim.scenario.layout import resolve_scenario; "
             "s = Scenario.model_validate(json.loads(sys.argv[1])); r = resolve_scenario(s); "
             "t = simulate(build_world(s), r, r.events, 1); "
             "print(json.dumps(t.reach.tolist() + t.shapley.tolist()))")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.metrics import damage, dependency, reach_at_risk, smooth
+from sim.runs.metrics import damage, dependency, reach_at_risk, smooth
 
 
 def test_smooth_is_a_trailing_mean():

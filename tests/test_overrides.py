@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import ScenarioError, expand_accounts, load_scenario
-from sim.overrides import merge, override
+from sim.scenario.overrides import merge, override
 
 FILE = "scenarios/founder_exit.yaml"
 

@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from sim import Scenario
+from sim.analysis.recommend import recommend
 from sim.cli import app
-from sim.recommend import recommend
 
 SMALL = {
     "name": "tiny", "seed": 11, "horizon_days": 90, "replications": 2,

@@ -15,11 +15,12 @@ import yaml
 from typer.testing import CliRunner
 
 import sim
-from sim import Scenario, ScenarioError, guard, load_scenario, run, runners
+from sim import Scenario, ScenarioError, load_scenario, run
 from sim.cli import app
 from sim.errors import RunError
-from sim.graph import read_followers, read_social
-from sim.load import MAX_SCENARIO_BYTES
+from sim.runs import guard, runners
+from sim.scenario.load import MAX_SCENARIO_BYTES
+from sim.world.graph import read_followers, read_social
 
 LAYOUT = "name: s\nmatrix:\n  layout: 1+1+2+1\n"
 RUN = {
@@ -346,7 +347,7 @@ def _no_world(*args, **kwargs):
 def test_out_that_is_a_file_fails_before_simulating(tmp_path, monkeypatch):
     """--out naming an existing file (or a path below one) is refused before any world is
     built; the file is untouched."""
-    monkeypatch.setattr("sim.montecarlo.build_world", _no_world)
+    monkeypatch.setattr("sim.runs.montecarlo.build_world", _no_world)
     path = _scenario_file(tmp_path)
     blocker = _write(tmp_path, "keep me", "results")
     for out, fragment in ((blocker, "expected a folder to write the outputs into; found a file"),
@@ -361,7 +362,7 @@ def test_out_that_is_a_file_fails_before_simulating(tmp_path, monkeypatch):
 def test_out_in_a_folder_that_cannot_be_written_fails_before_simulating(tmp_path,
                                                                         monkeypatch):
     """--out inside a folder no one can write in (/proc, even for root) is refused first."""
-    monkeypatch.setattr("sim.montecarlo.build_world", _no_world)
+    monkeypatch.setattr("sim.runs.montecarlo.build_world", _no_world)
     result = _invoke("run", _scenario_file(tmp_path), "--out", "/proc/riskmodel-out")
     assert result.exit_code == 2
     assert "expected a folder this user can write in; found /proc not writable" in \
@@ -379,7 +380,7 @@ def test_failed_save_leaves_earlier_outputs_and_no_temporary_files(tmp_path, mon
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("sim.outputs.write_rows", broken)  # the attribution table
+    monkeypatch.setattr("sim.output.run.save.write_rows", broken)  # the attribution table
     result = _invoke("run", path, "--out", out, "--workers", "1")
     assert result.exit_code != 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -10,10 +10,10 @@ import pytest
 from browser import images_loaded
 
 from sim import Scenario, resolve_scenario
-from sim.config import ROLES
-from sim.plots import draw_charts, format_people
-from sim.report import headline, render_report
-from sim.results import RunResult
+from sim.output.run.charts import draw_charts, format_people
+from sim.output.run.report import headline, render_report
+from sim.runs.results import RunResult
+from sim.scenario.schema import ROLES
 
 EVIL = "<script>alert('x')</script> & Sons $5"
 

@@ -113,12 +113,13 @@ def test_every_bundled_scenario_runs_and_its_report_opens(path, tmp_path):
 
 
 def test_python_api_runs_a_file_and_plots(scenario_file, tmp_path):
-    """sim.run takes a path; the result has the figures, its charts and save()."""
+    """sim.run takes a path; the result has the figures; sim.plot draws its charts and
+    sim.save writes it."""
     import sim
 
     result = sim.run(scenario_file, replications=2, workers=1)
     assert set(result.figures["sdi"]) >= {"mean", "p5", "p50", "p95"}
-    assert type(result.plot("reach")).__name__ == "Figure"
+    assert type(sim.plot(result, "reach")).__name__ == "Figure"
     with pytest.raises(ValueError, match="expected one of"):
-        result.plot("pie")
-    assert (result.save(tmp_path / "api") / "summary.json").exists()
+        sim.plot(result, "pie")
+    assert (sim.save(result, tmp_path / "api") / "summary.json").exists()

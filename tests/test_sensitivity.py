@@ -9,10 +9,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import sim
 from sim import Scenario, ScenarioError, load_scenario
+from sim.analysis.sensitivity import (
+    SensitivitySpec,
+    design,
+    load_params,
+    sample_values,
+    sensitivity,
+)
 from sim.cli import app
-from sim.overrides import override
-from sim.sensitivity import SensitivitySpec, design, load_params, sample_values, sensitivity
+from sim.scenario.overrides import override
 
 # A small founder-centric world without events: SDI depends on the founder's followers and
 # posting rate; his monthly cost enters neither the engine nor the figures.
@@ -89,7 +96,7 @@ def test_save_writes_indices_and_puts_the_tornado_in_the_reports(tmp_path, sobol
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "report.html").write_text("<main>\n</main>\n", encoding="utf-8")
-    folder = sobol.save(run_dir / "sensitivity")
+    folder = sim.save(sobol, run_dir / "sensitivity")
     assert {"indices.csv", "samples.csv", "sensitivity.json", "tornado.png", "tornado.svg",
             "report.html"} <= {p.name for p in folder.iterdir()}
     facts = json.loads((folder / "sensitivity.json").read_text())

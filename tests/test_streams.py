@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.streams import Streams, bernoulli_select, poisson_counts
+from sim.kernel.streams import Streams, bernoulli_select, poisson_counts
 
 
 @settings(max_examples=80, deadline=None)

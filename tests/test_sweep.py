@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 import sim
 from sim import Scenario, ScenarioError
+from sim.analysis.sweep import parse_sets, sweep
 from sim.cli import app
-from sim.sweep import parse_sets, sweep
 
 BASE = {
     "name": "sweepme", "seed": 11, "horizon_days": 60, "replications": 3,
@@ -78,8 +78,8 @@ def test_save_writes_a_tidy_table_and_a_section_in_the_run_report(tmp_path, swep
     run_dir.mkdir()
     (run_dir / "report.html").write_text("<html><body><main>\n<h1>run</h1>\n</main></body>"
                                          "</html>\n", encoding="utf-8")
-    folder = swept.save(run_dir / "sweep")
-    swept.save(run_dir / "sweep")  # again: the section is replaced, not repeated
+    folder = sim.save(swept, run_dir / "sweep")
+    sim.save(swept, run_dir / "sweep")  # again: the section is replaced, not repeated
     with (folder / "sweep.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 4 and rows[0][KEY] == "1"
@@ -107,11 +107,11 @@ def test_cli_bad_value_exits_2_and_writes_nothing(tmp_path, monkeypatch):
 def test_a_new_run_keeps_earlier_analyses_and_their_report_section(tmp_path):
     """Running the scenario again replaces the run's files, not the analyses beside them."""
     scenario = Scenario.model_validate({**BASE, "replications": 2})
-    folder = sim.run(scenario, workers=1).save(tmp_path / "out")
+    folder = sim.save(sim.run(scenario, workers=1), tmp_path / "out")
     (folder / "sweep").mkdir()
     (folder / "sweep" / "sweep.json").write_text(json.dumps(
         {"grid": {"audience.users": [2000]}, "charts": {}}), encoding="utf-8")
     (folder / "sweep" / "report.html").write_text("<p>sweep</p>", encoding="utf-8")
-    sim.run(scenario, workers=1).save(folder)
+    sim.save(sim.run(scenario, workers=1), folder)
     assert (folder / "sweep" / "report.html").read_text(encoding="utf-8") == "<p>sweep</p>"
     assert 'id="analyses"' in (folder / "report.html").read_text(encoding="utf-8")

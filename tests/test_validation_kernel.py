@@ -141,7 +141,7 @@ def test_final_sizes_follow_the_exact_percolation_of_the_graph(graphs, kind, mul
 
 def test_cluster_law_is_exact_on_a_path_at_p_one():
     """At p = 1 on a path every user's cluster is the whole path."""
-    from sim.csr import CSR
+    from sim.kernel.csr import CSR
 
     graph = CSR.symmetric(np.arange(9), np.arange(1, 10), 10)
     law = cluster_law(graph, 1.0, 3, 0.5, np.random.default_rng(0))

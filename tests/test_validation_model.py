@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from sim import Scenario, build_world
-from sim.config import Ban
-from sim.engine import simulate
-from sim.layout import resolve_scenario
-from sim.montecarlo import run
+from sim.engine.replication import simulate
+from sim.runs.montecarlo import run
+from sim.scenario.layout import resolve_scenario
+from sim.scenario.schema import Ban
 
 SOCIAL = {"mean_degree": 8, "max_degree": 100, "community_size": 200}
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from sim import Scenario, build_world
-from sim.csr import CSR
-from sim.stats import modularity, world_summary
+from sim.kernel.csr import CSR
+from sim.world.stats import modularity, world_summary
 
 MID = {  # 50,000 users with the default social graph (mean degree 20, communities of 1,000)
     "name": "mid",

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from sim.csr import CSR
+from sim.kernel.csr import CSR
 
 __all__ = ["ClusterLaw", "chi_square_against", "cluster_law", "size_bins"]
 

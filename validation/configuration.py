@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.csr import CSR
+from sim.kernel.csr import CSR
 
 __all__ = [
     "configuration_graph",

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim import run
-from sim.metrics import damage, dependency
+from sim.runs.metrics import damage, dependency
 from validation.tables import environment, format_table, write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"

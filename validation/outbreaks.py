@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sim.csr import CSR
-from sim.diffusion import independent_cascade
+from sim.kernel.csr import CSR
+from sim.kernel.diffusion import independent_cascade
 
 __all__ = ["OutbreakSummary", "cascade_sizes", "seeded_sizes", "summarize"]
 

@@ -3,7 +3,7 @@
 All three take the same networkx graph and the same tie probability ``p``, start from one
 uniformly random seed, and count every user ever activated, the seed included:
 
-- riskmodel: ``len(sim.diffusion.independent_cascade(G, [seed], p, rng))``;
+- riskmodel: ``len(sim.kernel.diffusion.independent_cascade(G, [seed], p, rng))``;
 - NDlib's ``IndependentCascadesModel``: "Infected" plus "Removed" once nobody is infected,
   with the edge parameter ``threshold`` set to ``p`` on every edge (NDlib's default is 0.1,
   and an edge without a threshold falls back to ``1 / degree``);
@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from sim.graph import from_networkx
+from sim.world.graph import from_networkx
 from validation.outbreaks import seeded_sizes
 
 __all__ = ["compare_sizes", "eon_sizes", "kernel_sizes", "ndlib_model", "ndlib_run",

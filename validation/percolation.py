@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from sim.csr import CSR
+from sim.kernel.csr import CSR
 from validation.bond_percolation import chi_square_against, cluster_law
 from validation.configuration import (
     configuration_graph,

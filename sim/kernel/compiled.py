@@ -1,0 +1,283 @@
+"""Compiled inner loops, with the pure-numpy twins they are tested against.
+
+numba compiles them when it is installed (a core dependency); ``RISKMODEL_NUMBA=0`` or a
+missing numba selects the numpy twins, which give identical results.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["COMPILED", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
+           "select_numpy", "splice", "splice_numpy", "take", "take_numpy", "tally",
+           "tally_marks", "tally_numpy"]
+
+
+def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
+                 n: np.ndarray, log_q: np.ndarray, start: np.ndarray, first: int,
+                 capacity: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Successful trials from geometric gaps, per segment, reading exactly what they need.
+
+    Segment ``i`` has trials ``start[i] .. n[i] - 1``, each a success with probability
+    ``q = 1 - exp(log_q[i])``. It reads values ``log(1 - U)`` from row ``owner[i]`` of
+    ``logs``, from ``next_unread[row]`` on (advanced in place): each gives the gap
+    ``floor(log(1 - U) / log_q) + 1`` to the next success, and the first gap past the end
+    closes the segment, so a segment takes one value per success and one more.
+
+    Segments run in order from ``first``. Returns, for each success, its segment and trial;
+    and where it stopped: the segment whose row ran out (or, in the compiled loop, at
+    ``capacity`` successes) and its first trial not yet covered, from which a second call
+    goes on exactly; ``len(owner)`` when every segment is done.
+    """
+    width = logs.shape[1]
+    segments, positions = [], []
+    for i in range(first, len(owner)):
+        o, limit, trial = owner[i], n[i], start[i] - 1
+        q = -np.expm1(log_q[i])
+        while True:
+            j = next_unread[o]
+            if j == width:
+                return (*_joined(segments, positions), i, int(trial + 1))
+            mean = max(limit - trial - 1, 0) * q
+            chunk = min(width - j, int(mean + 6 * np.sqrt(mean)) + 8)
+            gaps = np.minimum(logs[o, j:j + chunk] / log_q[i], float(limit) + 1)
+            pos = trial + np.cumsum(gaps.astype(np.int64) + 1)
+            m = int(np.searchsorted(pos, limit))  # successes: the trials before the end
+            segments.append(np.full(m, i, dtype=np.int64))
+            positions.append(pos[:m])
+            if m < chunk:
+                next_unread[o] = j + m + 1
+                break
+            next_unread[o] = j + chunk
+            trial = pos[-1]
+    return (*_joined(segments, positions), len(owner), 0)
+
+
+def _joined(segments: list[np.ndarray], positions: list[np.ndarray]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    empty = np.empty(0, dtype=np.int64)
+    return np.concatenate([empty, *segments]), np.concatenate([empty, *positions])
+
+
+def _select_loop(logs, next_unread, owner, n, log_q, start, first,
+                 capacity):  # pragma: no cover - compiled
+    width = logs.shape[1]
+    seg_out = np.empty(capacity, dtype=np.int64)
+    pos_out = np.empty(capacity, dtype=np.int64)
+    k = 0
+    for i in range(first, len(owner)):
+        o, limit, trial = owner[i], n[i], start[i] - 1
+        cap = float(limit) + 1
+        j = next_unread[o]
+        while True:
+            if j == width or k == capacity:
+                next_unread[o] = j
+                return seg_out[:k], pos_out[:k], i, trial + 1
+            trial += np.int64(min(logs[o, j] / log_q[i], cap)) + 1
+            j += 1
+            if trial >= limit:
+                break
+            seg_out[k] = i
+            pos_out[k] = trial
+            k += 1
+        next_unread[o] = j
+    return seg_out[:k], pos_out[:k], len(owner), 0
+
+
+def take_numpy(buffer: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
+               count: np.ndarray) -> np.ndarray:
+    """``count[i]`` numbers from row ``owner[i]`` of ``buffer`` for each segment ``i``, each
+    row read on from ``next_unread[row]`` (advanced in place; the caller made sure every row
+    holds enough)."""
+    block = buffer.shape[1]
+    per_owner = np.bincount(owner, weights=count, minlength=len(next_unread)).astype(np.int64)
+    within = np.zeros(len(owner), dtype=np.int64)  # earlier segments of the same owner
+    if len(owner) > 1 and not (owner[1:] > owner[:-1]).all():
+        order = np.argsort(owner, kind="stable")
+        ahead = np.cumsum(count[order]) - count[order]
+        within[order] = ahead - (np.cumsum(per_owner) - per_owner)[owner[order]]
+    source = owner * block + next_unread[owner] + within
+    starts = np.cumsum(count) - count
+    index = np.repeat(source - starts, count) + np.arange(int(count.sum()))
+    next_unread += per_owner
+    return buffer.ravel()[index]
+
+
+def _take_loop(buffer, next_unread, owner, count):  # pragma: no cover - compiled
+    out = np.empty(count.sum())
+    k = 0
+    for i in range(len(owner)):
+        o, c = owner[i], count[i]
+        start = next_unread[o]
+        out[k:k + c] = buffer[o, start:start + c]
+        next_unread[o] = start + c
+        k += c
+    return out
+
+
+def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
+                marks: np.ndarray, with_masks: bool
+                ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """A day's reach from its (user, author) views, each user counted once.
+
+    Returns the number of distinct users; per account, its Shapley share (each user's unit
+    split equally among the entries that reached them: the users only it reached, plus the
+    shares of the others summed in entry order) and the users only it reached; and, when
+    ``with_masks``, one bit mask (bit a for account a, so fewer than 65 accounts) per user
+    reached by several entries, in no particular order. ``marks`` is an all-zero uint64
+    array of two bits per user (:func:`tally_marks`) that the compiled loop works in and
+    leaves all zero; a day reaches few of the users and few of them twice, so two bitmaps
+    that stay in cache do the counting.
+    """
+    counts = np.bincount(users)
+    mine = counts[users]
+    exclusive = np.bincount(author[mine == 1], minlength=n_accounts)
+    shapley = exclusive + np.bincount(author[mine > 1], weights=1.0 / mine[mine > 1],
+                                      minlength=n_accounts)
+    masks = np.empty(0, dtype=np.uint64)
+    if with_masks and (mine > 1).any():
+        shared, by = users[mine > 1], author[mine > 1]
+        order = np.argsort(shared, kind="stable")
+        shared = shared[order]
+        first = np.flatnonzero(np.r_[True, shared[1:] != shared[:-1]])
+        masks = np.bitwise_or.reduceat(
+            np.left_shift(np.uint64(1), by[order].astype(np.uint64)), first)
+    return int(np.count_nonzero(counts)), shapley, exclusive, masks
+
+
+def tally_marks(n_users: int) -> np.ndarray:
+    """The all-zero work array of :func:`tally` for ``n_users`` users."""
+    return np.zeros(2 * (n_users // 64 + 1), dtype=np.uint64)
+
+
+def _tally_loop(users, author, n_accounts, marks, with_masks):  # pragma: no cover - compiled
+    words = len(marks) // 2
+    one = np.uint64(1)
+    distinct = 0
+    for i in range(len(users)):  # first bitmap: reached; second: reached again
+        w, bit = users[i] >> 6, one << np.uint64(users[i] & 63)
+        if marks[w] & bit:
+            marks[words + w] |= bit
+        else:
+            marks[w] |= bit
+            distinct += 1
+    shared = np.empty(len(users), dtype=np.int64)  # entries of users reached again
+    k = 0
+    for i in range(len(users)):
+        if marks[words + (users[i] >> 6)] & (one << np.uint64(users[i] & 63)):
+            shared[k] = i
+            k += 1
+    shared = shared[:k]
+    by_user = np.argsort(users[shared], kind="mergesort")
+    count = np.empty(k, dtype=np.int64)  # entries of the same user, per shared entry
+    masks = np.empty(k if with_masks else 0, dtype=np.uint64)
+    m, start = 0, 0
+    while start < k:
+        u, end = users[shared[by_user[start]]], start + 1
+        while end < k and users[shared[by_user[end]]] == u:
+            end += 1
+        mask = np.uint64(0)
+        for r in range(start, end):
+            count[by_user[r]] = end - start
+            if with_masks:
+                mask |= one << np.uint64(author[shared[by_user[r]]])
+        if with_masks:
+            masks[m] = mask
+            m += 1
+        start = end
+    shapley = np.zeros(n_accounts)
+    exclusive = np.zeros(n_accounts, dtype=np.int64)
+    p = 0
+    for i in range(len(users)):
+        if p < k and shared[p] == i:
+            shapley[author[i]] += 1.0 / count[p]
+            p += 1
+        else:
+            exclusive[author[i]] += 1
+    shapley += exclusive
+    for i in range(len(users)):
+        w = users[i] >> 6
+        marks[w] = 0
+        marks[words + w] = 0
+    return distinct, shapley, exclusive, masks[:m]
+
+
+def insert_sorted_numpy(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The sorted array ``base`` with the sorted ``keys`` (none of them in it) merged in."""
+    return np.insert(base, np.searchsorted(base, keys), keys)
+
+
+def _insert_sorted_loop(base, keys):  # pragma: no cover - compiled
+    out = np.empty(len(base) + len(keys), dtype=base.dtype)
+    at = np.searchsorted(base, keys)
+    done = 0  # entries of base copied so far
+    for j in range(len(keys)):
+        out[done + j:at[j] + j] = base[done:at[j]]
+        out[at[j] + j] = keys[j]
+        done = at[j]
+    out[done + len(keys):] = base[done:]
+    return out
+
+
+def splice_numpy(base: np.ndarray, keys: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """The sorted array ``base`` with the sorted ``keys`` (none of them in it) merged in,
+    then without the entries at the sorted distinct positions ``drop`` of that merge."""
+    return np.delete(insert_sorted_numpy(base, keys), drop)
+
+
+def _splice_loop(base, keys, drop):  # pragma: no cover - compiled
+    out = np.empty(len(base) + len(keys) - len(drop), dtype=base.dtype)
+    at = np.searchsorted(base, keys)
+    end = len(base) + len(keys)  # past every position of the merge
+    j = d = done = k = 0  # keys placed, drops made, entries of base and of out written
+    while j < len(keys) or d < len(drop):
+        key_at = at[j] + j if j < len(keys) else end  # positions in the merge
+        drop_at = drop[d] if d < len(drop) else end
+        upto = min(key_at, drop_at) - j  # base entries before the next event
+        out[k:k + upto - done] = base[done:upto]
+        k += upto - done
+        done = upto
+        if key_at <= drop_at:
+            if key_at == drop_at:
+                d += 1
+            else:
+                out[k] = keys[j]
+                k += 1
+            j += 1
+        else:
+            done += 1
+            d += 1
+    out[k:] = base[done:]
+    return out
+
+
+def merged_at(base: np.ndarray, keys: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Entries at ``positions`` of the merge of sorted ``base`` and sorted ``keys`` (the
+    array :func:`splice` builds), without building it."""
+    if not len(keys) or not len(base):
+        return base[positions] if len(base) else keys[positions]
+    placed = np.searchsorted(base, keys) + np.arange(len(keys))  # keys' merge positions
+    before = np.searchsorted(placed, positions)  # keys ahead of each position
+    is_key = placed[np.minimum(before, len(keys) - 1)] == positions
+    from_base = base[np.minimum(positions - before, len(base) - 1)]
+    return np.where(is_key, keys[np.minimum(before, len(keys) - 1)], from_base)
+
+
+def _compile():
+    if os.environ.get("RISKMODEL_NUMBA", "1") == "0":
+        return None
+    try:
+        import numba  # optional at run time: RISKMODEL_NUMBA=0 runs the numpy twins
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    jit = numba.njit(cache=True, nogil=True)
+    return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
+                                  _insert_sorted_loop, _splice_loop))
+
+
+_compiled = _compile()
+COMPILED = _compiled is not None
+select, take, tally, insert_sorted, splice = _compiled if COMPILED else (
+    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy)

@@ -1,0 +1,80 @@
+"""Writing a layout comparison (table, JSON, charts, page) and a recommendation
+(candidates, picks, chart), all or nothing (:func:`sim.output.files.atomic_dir`)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.compare import COMPARED, Comparison
+from sim.analysis.recommend import TARGET_REACH_SHARE, Recommendation, candidate_row
+from sim.output.files import atomic_dir, write_json, write_rows
+from sim.output.layouts.charts import draw_comparison_charts, plot_search
+from sim.output.layouts.report import findings, render_comparison, rows
+from sim.output.style import save_figure
+from sim.runs.figures import FIGURES
+from sim.runs.metrics import STATS
+
+__all__ = ["save_comparison", "save_recommendation"]
+
+
+def save_comparison(comparison: Comparison, out_dir: str | Path | None = None) -> Path:
+    """Write ``comparison.csv``, ``comparison.json``, the charts and ``report.html`` into
+    ``out_dir`` (default ``outputs/<name>/compare``) atomically; returns the folder."""
+    outputs = comparison.results[0].scenario.outputs
+    out_dir = Path(out_dir) if out_dir is not None else \
+        Path(outputs.dir or Path("outputs") / comparison.name) / "compare"
+    table = rows(comparison)
+    with atomic_dir(out_dir) as tmp:
+        _write_csv(tmp / "comparison.csv", table)
+        write_json(tmp / "comparison.json", _summary(comparison, table))
+        charts = draw_comparison_charts(comparison, tmp, outputs.charts)
+        (tmp / "report.html").write_text(render_comparison(comparison, table, charts),
+                                         encoding="utf-8")
+    return out_dir
+
+
+def _summary(comparison: Comparison, table: list[dict[str, Any]]) -> dict[str, Any]:
+    first = comparison.results[0]
+    return {"name": comparison.name, "normalize": comparison.normalize,
+            "reference": comparison.layouts[0].name, "scale": comparison.scale,
+            "scale_from": comparison.layouts[0].name, "users": first.n_users,
+            "seed": first.scenario.seed, "replications": first.replications,
+            "horizon_days": first.scenario.horizon_days,
+            "events": [e.model_dump(mode="json") for e in
+                       max((r.scenario.events for r in comparison.results), key=len)],
+            "units": {k: FIGURES[k].value_unit for k in COMPARED},
+            "variants": table, "findings": findings(comparison),
+            "wall_time_s": comparison.meta.get("wall_time_s")}
+
+
+def _write_csv(path: Path, table: list[dict[str, Any]]) -> None:
+    head = ["variant", "leader", "accounts", "cadence_factor", "posts_per_day"]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(head + [f"{k}_{s}" for k in COMPARED for s in STATS]
+                   + ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"])
+        for r in table:
+            w.writerow([r[h] for h in head]
+                       + ["" if r["figures"][k][s] is None else r["figures"][k][s]
+                          for k in COMPARED for s in STATS]
+                       + [r["efficient_reach_vs_reach_at_risk"], r["efficient_reach_vs_sdi"]])
+
+
+def save_recommendation(result: Recommendation, out_dir: str | Path) -> Path:
+    """Write ``candidates.csv``, ``recommendation.json`` and the ``search`` chart into
+    ``out_dir`` atomically; returns the folder."""
+
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        rows = [candidate_row(c) for c in result.candidates]
+        write_rows(tmp / "candidates.csv", rows)
+        data = {"name": result.name, "budget": result.budget, "max_sdi": result.max_sdi,
+                "target_reach_share": TARGET_REACH_SHARE, "settings": result.settings,
+                "recommendation": result.sentences(),
+                "picks": {k: candidate_row(c) for k, c in result.picks().items()},
+                "frontier": [candidate_row(c) for c in result.frontier]}
+        write_json(tmp / "recommendation.json", data)
+        save_figure(plot_search(result), tmp / "search", ("png", "svg"))
+    return out_dir

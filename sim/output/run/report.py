@@ -1,0 +1,306 @@
+"""The HTML report of a run: one self-contained page for a strategy workshop.
+
+The page says the headline in plain words, shows the charts (inlined as data URIs), the
+figures with their spread, who carries reach, the assumptions and the scenario as run. It
+loads nothing from elsewhere, so it can be mailed or opened offline. All user text is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.output.html import DASH, charts_html, html_table, page
+from sim.runs.figures import FIGURES, RUN_FIGURES
+from sim.runs.results import RunResult
+
+__all__ = ["CHART_CAPTIONS", "headline", "render_report"]
+
+DEFAULT_THRESHOLD = 0.9
+
+CHART_CAPTIONS: dict[str, str] = {
+    "reach": "Daily brand reach in people. Lines are means over replications, bands P5-P95. "
+             "The dashed line is the world without the leader; dotted lines mark the events.",
+    "trust": "Mean trust in the brand over all people (100% = untouched), baseline against "
+             "scenario, with the events.",
+    "dependency": "How much of brand reach hangs on the leader: the reach lost without the "
+                  "leader (SDI) and the leader's Shapley share, each with its P5-P95 range.",
+    "attribution": "Who carries reach: each account's Shapley reach (a person reached by "
+                   "several accounts counts once, split equally) and each role's share.",
+    "influence": "Who passes whose posts on: accounts sized by reach and coloured by role; "
+                 "arrows show amplification, thicker for more.",
+    "robustness": "Key players: the share of brand reach left when accounts are removed, "
+                  "largest attribution first against random order (bands P5-P95 over "
+                  "replications). Each account's own reach is taken as it was (the coverage "
+                  "view); the SDI above simulates the world without the leader in full.",
+}
+
+EVENT_PHRASES: dict[str, str] = {
+    "exit": "the exit of {}", "scandal": "a scandal around {}",
+    "inactive": "the inactivity of {}", "ban": "a platform ban of {}",
+    "succession": "the succession by {}", "campaign": "a campaign by {}",
+    "crisis_response": "a crisis response by {}",
+}
+
+
+def headline(result: RunResult) -> str:
+    """The run's finding in plain words: the leader's share of reach and, when the scenario
+    has events, what the first one does to reach and how fast reach recovers.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run, with its figures.
+
+    Returns
+    -------
+    str
+        One or two sentences of plain text (not escaped); ranges in brackets are P5-P95.
+    """
+    sentences = [_dependency_sentence(result)]
+    if result.scenario.events:
+        sentences.append(_event_sentence(result))
+    return " ".join(sentences)
+
+
+def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
+    """One self-contained HTML page describing a run.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run to describe.
+    charts : dict of str to list of Path
+        Chart name to its files, as :func:`sim.output.run.charts.draw_charts` returns them;
+        the PNG of each (or else its SVG) is inlined as a data URI.
+
+    Returns
+    -------
+    str
+        The HTML document; it references no file or address.
+    """
+    title = f"Leader dependency: {result.scenario.name}"
+    sections = [
+        f"<h1>{escape(title)}</h1>",
+        _paragraph(result.scenario.description, "muted"),
+        _paragraph(headline(result), "headline"),
+        "<h2>Headline figures</h2>", _figures_table(result),
+        _events_table(result),
+        "<h2>Charts</h2>", charts_html(charts, CHART_CAPTIONS),
+        "<h2>Who carries reach: per account</h2>", _account_table(result),
+        "<h2>Who carries reach: per role</h2>", _role_table(result),
+        "<h2>Assumptions</h2>", _assumptions(result),
+        "<h2>Run</h2>", _run_facts(result),
+        "<h2>Scenario as run</h2>", _scenario_yaml(result),
+    ]
+    return page(title, sections)
+
+
+# --- headline ------------------------------------------------------------------------------
+
+def _dependency_sentence(result: RunResult) -> str:
+    name = _account_name(result, result.leader)
+    share = _share_text(result.figures.get("leader_shapley_share"))
+    sdi = _share_text(result.figures.get("sdi"))
+    text = (f"The leader account {name} carries {share} of brand reach" if share else
+            f"The share of brand reach carried by the leader account {name} could not be "
+            "estimated")
+    if sdi:
+        text += f"; without {name}, daily brand reach would be {sdi} lower"
+    return text + "."
+
+
+def _event_sentence(result: RunResult) -> str:
+    figures = result.figures
+    events = sorted(result.scenario.events, key=lambda e: e.day)
+    day = figures.get("first_event_day")
+    day = events[0].day if day is None else day
+    what = EVENT_PHRASES.get(events[0].kind, events[0].kind + " of {}").format(
+        _target_name(result, events[0].target))
+    later = len(events) - 1
+    more = f" (and {later} later event{'s' if later > 1 else ''})" if later else ""
+    return (f"After {what} on day {day}{more}, {_fall_clause(figures)}"
+            f"{_recovery_clause(result, day)}.")
+
+
+def _fall_clause(figures: dict[str, Any]) -> str:
+    trough = figures.get("trough_pct") or {}
+    if trough.get("mean") is None:
+        return "the drop in daily brand reach could not be estimated"
+    if trough["mean"] < 0.5:
+        return "daily brand reach does not fall measurably"
+    text = f"daily brand reach falls {_num(trough['mean'])}%{_range(trough, '%')}"
+    trough_day = (figures.get("trough_day") or {}).get("p50")
+    return text + (f" to its low around day {trough_day:.0f}" if trough_day is not None
+                   else "")
+
+
+def _recovery_clause(result: RunResult, day: int) -> str:
+    figures = result.figures
+    level = f"{_threshold(figures):.0%} of baseline"
+    recovery = figures.get("recovery_days") or {}
+    recovered = figures.get("recovered_share")
+    share = ("" if recovered is None
+             else f" ({recovered:.0%} of replications recover within the horizon)")
+    if figures.get("p_below") == 0:
+        return f" and stays above {level} in every replication"
+    if recovery.get("mean") is not None:
+        return f" and is back to {level} by day {day + recovery['mean']:.0f}"
+    if recovery.get("p50") is not None:
+        return (f" and is back to {level} by day {day + recovery['p50']:.0f} in half of the "
+                f"replications{share}")
+    return (f" and is not back to {level} within the {result.scenario.horizon_days} days "
+            f"simulated{share}")
+
+
+def _threshold(figures: dict[str, Any]) -> float:
+    """Share of baseline reach that counts as recovered (0.9 unless the run says)."""
+    threshold = figures.get("threshold")
+    return DEFAULT_THRESHOLD if threshold is None else threshold
+
+
+def _share_text(stats: dict[str, float | None] | None) -> str | None:
+    if not stats or stats.get("mean") is None:
+        return None
+    scaled = {k: (None if v is None else v * 100) for k, v in stats.items()}
+    return f"{_num(scaled['mean'])}%{_range(scaled, '%')}"
+
+
+def _range(stats: dict[str, float | None], unit: str = "") -> str:
+    interval = _interval(stats, unit)
+    return f" ({interval})" if interval else ""
+
+
+def _interval(stats: dict[str, float | None], unit: str = "") -> str | None:
+    p5, p95 = stats.get("p5"), stats.get("p95")
+    return f"{_num(p5)}{DASH}{_num(p95)}{unit}" if p5 is not None and p95 is not None else None
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
+
+
+def _account_name(result: RunResult, account_id: str) -> str:
+    acc = next((a for a in result.accounts if a.id == account_id), None)
+    return (acc.label or acc.id) if acc is not None else account_id
+
+
+def _target_name(result: RunResult, target: str) -> str:
+    if target.startswith("role:"):
+        return f"the {target[5:].replace('_', ' ')} accounts"
+    return _account_name(result, target)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+def _paragraph(text: str, cls: str) -> str:
+    return f'<p class="{cls}">{escape(text)}</p>' if text else ""
+
+
+def _figures_table(result: RunResult) -> str:
+    figures = result.figures
+    rows = []
+    for key in RUN_FIGURES:
+        if key in figures:
+            stats, h = figures[key] or {}, FIGURES[key]
+            rows.append([h.label, h.unit] + [h.text(stats.get(s))
+                                             for s in ("mean", "p5", "p50", "p95")])
+    threshold = _threshold(figures)
+    scalars = [("p_below", f"Probability that daily reach falls below {threshold:.0%} of "
+                "baseline", "probability"),
+               ("recovered_share", f"Replications back to {threshold:.0%} of baseline within "
+                "the horizon", "share"),
+               ("first_event_day", "First event", "day")]
+    for key, label, unit in scalars:
+        if key in figures:
+            value = figures[key]
+            text = DASH if value is None else (
+                f"day {value}" if unit == "day" else f"{value * 100:.1f}%")
+            rows.append([label, unit, text, "", "", ""])
+    return html_table(["Figure", "Unit", "Mean", "P5", "P50", "P95"], rows, cls="numbers") + (
+        f'<p class="muted">P5 and P95: 5th and 95th percentiles over {result.replications} '
+        f"replications. {DASH}: not available.</p>")
+
+
+def _events_table(result: RunResult) -> str:
+    events = sorted(result.scenario.events, key=lambda e: e.day)
+    if not events:
+        return ""
+    rows = [(e.day, e.kind.replace("_", " "), _target_name(result, e.target),
+             DASH if getattr(e, "duration_days", None) is None else e.duration_days, e.note)
+            for e in events]
+    return "<h2>Events simulated</h2>\n" + html_table(
+        ["Day", "Event", "Account", "Duration (days)", "Note"], rows, cls="settings")
+
+
+def _account_table(result: RunResult) -> str:
+    rows, classes = [], []
+    for r in result.attribution():
+        is_leader = r["id"] == result.leader
+        rows.append([r["label"] + (" (leader)" if is_leader else ""), r["id"], r["role"],
+                     f"{r['shapley_reach']:,.0f}",
+                     f"{r['shapley_p5']:,.0f}{DASH}{r['shapley_p95']:,.0f}",
+                     f"{r['share'] * 100:.1f}%",
+                     f"{r['share_p5'] * 100:.1f}{DASH}{r['share_p95'] * 100:.1f}%",
+                     f"{r['exclusive_reach']:,.0f}"])
+        classes.append("leader" if is_leader else "")
+    head = ["Account", "Id", "Role", "Shapley reach (people/day)", "P5-P95", "Share of reach",
+            "P5-P95", "Exclusive reach (people/day)"]
+    return html_table(head, rows, classes, cls="numbers")
+
+
+def _role_table(result: RunResult) -> str:
+    rows = []
+    for r in result.role_attribution():
+        share = {k: (None if v is None else v * 100) for k, v in r["share"].items()}
+        rows.append([r["role"].replace("_", " "), r["accounts"], f"{r['shapley_reach']:,.0f}",
+                     DASH if share["mean"] is None else f"{share['mean']:.1f}%",
+                     _interval(share, "%") or DASH, f"{r['exclusive_reach']:,.0f}"])
+    head = ["Role", "Accounts", "Shapley reach (people/day)", "Share of reach", "P5-P95",
+            "Exclusive reach (people/day)"]
+    return html_table(head, rows, cls="numbers")
+
+
+def _assumptions(result: RunResult) -> str:
+    scenario = result.scenario
+    seed = result.meta.get("seed")
+    items = [
+        f"Scale: one simulated user stands for {result.scale:,.1f} real people "
+        f"({result.n_users:,} simulated users); every reach figure is in real people.",
+        f"Horizon: {scenario.horizon_days} days; {result.replications} Monte Carlo "
+        f"replications; root seed {scenario.seed if seed is None else seed}.",
+        f"Recovery threshold: {_threshold(result.figures):.0%} of baseline reach; trough and "
+        f"recovery are read on a {scenario.outputs.smoothing_days}-day trailing average of "
+        "daily reach.",
+        "Every mechanism and default, with its unit and source, is stated in docs/MODEL.md.",
+    ]
+    return ("<ul>\n" + "\n".join(f"<li>{escape(i)}</li>" for i in items) + "\n</ul>\n"
+            "<h3>Day-to-day dynamics</h3>\n" + _settings_table(scenario.dynamics))
+
+
+def _settings_table(section: Any) -> str:
+    """A scenario section (a pydantic model) as parameter, value and meaning."""
+    fields = type(section).model_fields
+    rows = [(name, DASH if value is None else value, fields[name].description or "")
+            for name, value in section.model_dump(mode="json").items()]
+    return html_table(["Parameter", "Value", "Meaning"], rows, cls="settings")
+
+
+def _run_facts(result: RunResult) -> str:
+    meta = result.meta
+    versions = meta.get("versions") or {}
+    rows = [("Command", meta.get("command")), ("Scenario file", meta.get("source")),
+            ("Scenario file SHA-256", meta.get("file_sha256")),
+            ("Wall time", None if meta.get("wall_time_s") is None
+             else f"{meta['wall_time_s']:.1f} s"),
+            ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or None)]
+    return html_table(["Fact", "Value"], [(k, DASH if v is None else v) for k, v in rows],
+                  cls="settings")
+
+
+def _scenario_yaml(result: RunResult) -> str:
+    text = yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False, allow_unicode=True)
+    return f"<pre>{escape(text)}</pre>"

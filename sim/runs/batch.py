@@ -1,0 +1,147 @@
+"""Many scenarios on one pool of worker processes: sweep points and sensitivity samples.
+
+Each scenario runs as :func:`sim.runs.montecarlo.run_world` would run it alone, but the
+replications of all scenarios are tasks on one process pool, so a pool is started once and
+stays busy while scenarios start and finish (hundreds of sensitivity samples with two
+replications each would otherwise pay a pool and idle workers apiece). A few scenarios are
+in flight at a time, each driven by a thread of this process; a worker builds a scenario's
+world the first time it runs one of its replications (the same seed builds the same world)
+and keeps the worlds of the scenarios in flight. Results are those of :func:`sim.run` on each
+scenario with the same seed, for any number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from sim.engine.state import Trace
+from sim.errors import RunError
+from sim.runs import guard
+from sim.runs.montecarlo import Progress, run_world
+from sim.runs.results import RunResult
+from sim.runs.runners import Variants, replicate, runner, settle_worker, stop_workers
+from sim.scenario.layout import resolve_scenario
+from sim.scenario.schema import Scenario
+from sim.world.build import build_world
+from sim.world.model import World
+
+__all__ = ["run_many"]
+
+
+def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
+             workers: int | None = None, progress: Progress | None = None,
+             check_memory: bool = True) -> list[RunResult]:
+    """Run every scenario (validated, each with its own seed and replications) and return
+    their results in the same order.
+
+    Parameters
+    ----------
+    base_dir : path
+        Folder the scenarios' relative import paths are taken from.
+    workers : int, optional
+        Worker processes; default all cores. Results do not depend on it.
+    progress : callable, optional
+        Called with (replications done, replications in all) over all scenarios.
+    check_memory : bool
+        Refuse (:class:`RunError`) when the largest scenario's estimated memory with these
+        workers exceeds the memory available (:mod:`sim.runs.guard`).
+    """
+    workers = max(1, workers or os.cpu_count() or 1)
+    resolved = [resolve_scenario(s) for s in scenarios]
+    if check_memory and scenarios:
+        largest = max(resolved, key=lambda s: guard.estimate(s, workers, Path(base_dir))
+                      .peak_bytes)
+        guard.check_memory(largest, workers, Path(base_dir))
+    tally = _Tally(scenarios, progress)
+    if workers == 1:
+        results = []
+        for i, scenario in enumerate(scenarios):
+            world = build_world(scenario, base_dir)
+            with runner(world, resolved[i], 1) as execute:
+                results.append(run_world(world, resolved[i], execute, tally.callback(i)))
+        return results
+    in_flight = workers + 1  # enough scenarios to keep every worker busy
+    pool = ProcessPoolExecutor(workers, initializer=_share,
+                               initargs=(list(scenarios), str(base_dir), in_flight))
+    threads = ThreadPoolExecutor(in_flight)  # its threads start with the first scenario
+
+    def one(i: int) -> RunResult:
+        world = build_world(scenarios[i], base_dir)
+
+        def execute(variants: Variants, reps: range
+                    ) -> Iterator[tuple[int, dict[str, Trace]]]:
+            futures = {pool.submit(_replicate, i, variants, r): r for r in reps}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except BrokenProcessPool:
+                    raise RunError(f"a worker process died during replication "
+                                   f"{futures[future]} of run {i}; no outputs written") from None
+
+        return run_world(world, resolved[i], execute, tally.callback(i))
+
+    try:
+        pool.submit(int).result()  # start the workers before any thread exists (fork safety)
+        return list(threads.map(one, range(len(scenarios))))
+    except BaseException:  # failure or interruption: stop the workers now, not after the queue
+        stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
+        threads.shutdown(cancel_futures=True)
+
+
+class _Tally:
+    """Progress over all scenarios: each reports (done, total) for itself; a scenario not
+    started yet counts its planned replications."""
+
+    def __init__(self, scenarios: Sequence[Scenario], progress: Progress | None):
+        self.progress = progress
+        self.done = [0] * len(scenarios)
+        self.total = [s.max_replications if s.replications == "auto" else int(s.replications)
+                      for s in scenarios]
+        self.lock = threading.Lock()
+
+    def callback(self, i: int) -> Progress | None:
+        if self.progress is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            with self.lock:
+                self.done[i], self.total[i] = done, total
+                self.progress(sum(self.done), sum(self.total))
+        return report
+
+
+_shared: dict[str, Any] = {}
+
+
+def _share(scenarios: list[Scenario], base_dir: str, keep: int) -> None:
+    """Worker initializer: the scenarios, and room for the worlds of those in flight."""
+    _shared.update(scenarios=scenarios, base_dir=base_dir, keep=keep, worlds=OrderedDict())
+    settle_worker()
+
+
+def _replicate(i: int, variants: Variants, replication: int) -> dict[str, Trace]:
+    world, resolved = _world(i)
+    return replicate(world, resolved, variants, replication)
+
+
+def _world(i: int) -> tuple[World, Scenario]:
+    """Scenario ``i``'s world and resolved scenario, built on first use and kept while it
+    is among the most recently used."""
+    worlds: OrderedDict[int, tuple[World, Scenario]] = _shared["worlds"]
+    if i not in worlds:
+        scenario = _shared["scenarios"][i]
+        worlds[i] = build_world(scenario, _shared["base_dir"]), resolve_scenario(scenario)
+        while len(worlds) > _shared["keep"]:
+            worlds.popitem(last=False)
+    worlds.move_to_end(i)
+    return worlds[i]

@@ -1,0 +1,462 @@
+"""Scenario schema: what a scenario file may say, with units, defaults and limits.
+
+A scenario is data. These frozen pydantic models validate it once, at the door, and reject
+unknown keys; they know nothing of the engine. Loading a file (YAML, line numbers, error
+messages) lives in :mod:`sim.scenario.load`; expanding a layout into accounts lives in
+:mod:`sim.scenario.layout`.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "ACCOUNT_PARAMS",
+    "EVENT_KINDS",
+    "ROLES",
+    "ROLE_DEFAULTS",
+    "AccountParams",
+    "AccountSpec",
+    "Amplification",
+    "Audience",
+    "Dynamics",
+    "Event",
+    "Import",
+    "Matrix",
+    "Outputs",
+    "Scenario",
+    "Social",
+    "Variant",
+    "parse_layout",
+    "resolve_path",
+    "scenario_schema",
+]
+
+Role = Literal["brand", "self_operated", "leader", "employee", "dealer"]
+ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "employee", "dealer")
+LAYOUT_ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "dealer", "employee")
+
+# Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
+ROLE_DEFAULTS: dict[str, dict[str, float]] = {
+    "brand": dict(followers=2_000_000, posts_per_day=2.0, reach_rate=0.05, brand_share=1.0,
+                  share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
+                  overlap=1.0, monthly_cost=20_000),
+    "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
+                          share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
+                          overlap=0.4, monthly_cost=5_000),
+    "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
+                   share_rate=1.7e-2, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
+                   overlap=0.3, monthly_cost=10_000),
+    "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
+                     share_rate=1.7e-2, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
+                     overlap=0.2, monthly_cost=500),
+    "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
+                   share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
+                   overlap=0.2, monthly_cost=1_000),
+}
+
+_ID = r"[A-Za-z0-9_.\-]+"
+_LAYOUT = re.compile(r"^\s*(\d+)(\s*\+\s*\d+){3,4}\s*$")
+EXPECTED_REF = "an account id or 'role:<role>' with <role> one of " + ", ".join(ROLES)
+
+
+def _by_role(param: str) -> str:
+    values = (ROLE_DEFAULTS[r][param] for r in ROLES)
+    return "Default by role: " + "; ".join(
+        f"{r} {v:,.0f}" if v >= 1000 else f"{r} {v:g}" for r, v in zip(ROLES, values)) + "."
+
+
+def parse_layout(text: str) -> dict[str, int]:
+    """Parse a ``1+X+K+N`` (or ``1+X+K+N+E``) layout into account counts per role.
+
+    The terms are: brand, self-operated, leader (founder and executives, KOL), dealer or
+    store, and optionally employee (KOC) accounts.
+
+    Examples
+    --------
+    >>> parse_layout("1+5+3+20")
+    {'brand': 1, 'self_operated': 5, 'leader': 3, 'dealer': 20, 'employee': 0}
+    """
+    if not isinstance(text, str) or not _LAYOUT.match(text):
+        raise ValueError(
+            "expected a layout '1+X+K+N' or '1+X+K+N+E' of whole numbers (brand + self-operated"
+            f" + leader + dealer [+ employee]), such as '1+5+3+20'; found {text!r}"
+        )
+    counts = [int(t) for t in text.split("+")]
+    if counts[0] != 1:
+        raise ValueError(f"expected exactly 1 brand account as the first term; found {text!r}")
+    counts += [0] * (len(LAYOUT_ROLES) - len(counts))
+    return dict(zip(LAYOUT_ROLES, counts))
+
+
+def _check_ref(value: str) -> str:
+    if value.startswith("role:"):
+        if value[5:] not in ROLES:
+            raise ValueError(f"expected {EXPECTED_REF}; found {value!r}")
+    elif not re.fullmatch(_ID, value):
+        raise ValueError(f"expected {EXPECTED_REF}; found {value!r}")
+    return value
+
+
+Ref = Annotated[str, AfterValidator(_check_ref), Field(description=f"{EXPECTED_REF}.")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class AccountParams(_Model):
+    """Per-account parameters; unset ones come from the role's defaults."""
+
+    followers: float | None = Field(
+        None, ge=0, description="Followers, real people. " + _by_role("followers"))
+    posts_per_day: float | None = Field(
+        None, ge=0, description="Mean posts per day (Poisson). " + _by_role("posts_per_day"))
+    reach_rate: float | None = Field(
+        None, ge=0, le=1, description="Share of followers who see a post (organic reach), "
+        "probability per follower and post. " + _by_role("reach_rate"))
+    brand_share: float | None = Field(
+        None, ge=0, le=1, description="Share of the account's posts that carry the brand. "
+        + _by_role("brand_share"))
+    share_rate: float | None = Field(
+        None, ge=0, le=1, description="Probability that a user who sees the account's posts "
+        "on a day reshares them to their social ties, per viewer and day. "
+        + _by_role("share_rate"))
+    follow_rate: float | None = Field(
+        None, ge=0, le=1, description="Probability that a user who sees the account's posts "
+        "without following it starts following it, per viewer and day. "
+        + _by_role("follow_rate"))
+    churn_rate: float | None = Field(
+        None, ge=0, le=1, description="Base probability that a follower unfollows, per day. "
+        + _by_role("churn_rate"))
+    association: float | None = Field(
+        None, ge=0, le=1, description="How much of the account's reputation lands on the brand "
+        "(0 none, 1 all). " + _by_role("association"))
+    overlap: float | None = Field(
+        None, ge=0, le=1, description="Share of the account's followers who also follow the "
+        "brand account. " + _by_role("overlap"))
+    monthly_cost: float | None = Field(
+        None, ge=0, description="Cost of running the account, currency units per month. "
+        + _by_role("monthly_cost"))
+
+
+ACCOUNT_PARAMS: tuple[str, ...] = tuple(AccountParams.model_fields)
+
+
+class AccountSpec(AccountParams):
+    """A named account: an id, a role and any parameter overrides."""
+
+    id: str = Field(pattern=f"^{_ID}$", description="Unique account id (letters, digits, _ . -).")
+    role: Role = Field(description="Account role: " + ", ".join(ROLES) + ".")
+    label: str | None = Field(None, description="Display name, such as the account's handle.")
+
+
+class Matrix(_Model):
+    """The account matrix: a layout string, role defaults, and named accounts."""
+
+    layout: str | None = Field(
+        None, description="Layout '1+X+K+N' or '1+X+K+N+E': 1 brand, X self-operated, K leader "
+        "(founder and executives), N dealer or store and E employee accounts, each expanded "
+        "with its role's defaults. Named accounts take the first slots of their role. "
+        "Default: none (only the named accounts).")
+    leader: str | None = Field(
+        None, pattern=f"^{_ID}$", description="Id of the account taken as the strongman. "
+        "Default: none (a run takes the leader account with the largest attribution, or the "
+        "non-brand account with the largest if there is no leader account).")
+    roles: dict[Role, AccountParams] = Field(
+        default_factory=dict, description="Overrides of the built-in defaults, per role.")
+    accounts: list[AccountSpec] = Field(
+        default_factory=list, description="Named accounts with overrides.")
+    accounts_csv: str | None = Field(
+        None, description="CSV of accounts (columns id, role, then any account parameter), "
+        "relative to the scenario file; its rows are added to the named accounts.")
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_layout(value)
+        return value
+
+
+class Social(_Model):
+    """Generator of the social graph among simulated users."""
+
+    mean_degree: float = Field(20.0, gt=0, description="Mean social ties per user. Default 20.")
+    degree_exponent: float = Field(
+        2.5, gt=2.0, le=5.0, description="Exponent of the power-law tie distribution "
+        "p(k) ~ k^-exponent. Default 2.5.")
+    max_degree: int = Field(1000, ge=2, description="Largest expected ties of one user. "
+                            "Default 1000.")
+    community_size: float = Field(
+        1000.0, ge=2, description="Mean users per community. Default 1000.")
+    mixing: float = Field(
+        0.2, ge=0, le=1, description="Share of ties that cross communities. Default 0.2.")
+
+
+class Import(_Model):
+    """Real data to import instead of generating, paths relative to the scenario file."""
+
+    graph: str | None = Field(
+        None, description="Social graph: a CSV or whitespace edge list (.csv, .txt, .edgelist) "
+        "or a file networkx reads (.graphml, .gexf, .gml). A graph written by "
+        "'riskmodel world --export' also brings its follower sets. Default: none.")
+    followers: str | None = Field(
+        None, description="Follower edge list, CSV with columns user, account. Default: none.")
+
+
+class Audience(_Model):
+    """The simulated audience: users, the people each stands for, and their ties."""
+
+    users: int = Field(100_000, ge=10, description="Simulated users. Default 100,000.")
+    scale: float | None = Field(
+        None, gt=0, description="Real people per simulated user. Default: chosen so that the "
+        "accounts' followers take follower_share of the simulated users.")
+    follower_share: float = Field(
+        0.5, gt=0, le=1, description="With scale unset: share of simulated users who follow "
+        "at least one account; the rest are reached only through social ties. Default 0.5.")
+    social: Social = Field(default_factory=Social, description="Social graph generator.")
+    import_: Import | None = Field(
+        None, alias="import", description="Real data to import. Default: none.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              populate_by_name=True)
+
+
+class Amplification(_Model):
+    """A directed account-influence edge: target passes source's posts to its followers."""
+
+    source: Ref
+    target: Ref
+    weight: Probability = Field(
+        description="Probability that the target passes a post of the source on to its own "
+        "followers, per post.")
+
+
+class _Event(_Model):
+    target: Ref
+    day: int = Field(ge=0, description="Day the event starts (0 is the first day).")
+    note: str = Field("", description="Free text shown in reports.")
+
+
+class Exit(_Event):
+    """The account leaves: it stops carrying the brand and its amplification ends."""
+
+    kind: Literal["exit"] = Field(description="Event kind.")
+    unfollow_share: Probability = Field(
+        0.2, description="Share of the account's followers who also unfollow the brand's other "
+        "accounts. Default 0.2.")
+
+
+class Scandal(_Event):
+    """A controversial post spreads; exposed users lose trust in the brand."""
+
+    kind: Literal["scandal"] = Field(description="Event kind.")
+    severity: Probability = Field(
+        0.5, description="Trust lost by an exposed user when the account's association is 1. "
+        "Default 0.5.")
+    virality: float = Field(5.0, ge=1, description="Multiplier of the share rate of the "
+                            "scandal's posts. Default 5.")
+    duration_days: int = Field(7, ge=1, description="Days the scandal keeps spreading. "
+                               "Default 7.")
+    trust_half_life_days: float = Field(
+        60.0, gt=0, description="Half-life of the trust loss, days. Default 60.")
+
+
+class Inactive(_Event):
+    """The account posts less (or not at all) from a day on."""
+
+    kind: Literal["inactive"] = Field(description="Event kind.")
+    factor: float = Field(0.0, ge=0, le=1, description="Multiplier of the posting rate. "
+                          "Default 0 (silent).")
+    duration_days: int | None = Field(None, ge=1, description="Days the account stays "
+                                      "inactive. Default: to the horizon.")
+
+
+class Ban(_Event):
+    """The platform removes the account: no posts, no reach, no amplification."""
+
+    kind: Literal["ban"] = Field(description="Event kind.")
+
+
+class Succession(_Event):
+    """A new leader account (the target) ramps up its posting and takes over fans."""
+
+    kind: Literal["succession"] = Field(description="Event kind.")
+    predecessor: str | None = Field(
+        None, pattern=f"^{_ID}$", description="Account whose fans are offered the successor. "
+        "Default: the matrix's leader.")
+    ramp_days: int = Field(90, ge=1, description="Days to reach the full posting rate. "
+                           "Default 90.")
+    follower_transfer: Probability = Field(
+        0.3, description="Share of the predecessor's followers who follow the successor. "
+        "Default 0.3.")
+
+
+class Campaign(_Event):
+    """A posting surge over a window."""
+
+    kind: Literal["campaign"] = Field(description="Event kind.")
+    factor: float = Field(3.0, ge=1, description="Multiplier of the posting rate. Default 3.")
+    duration_days: int = Field(14, ge=1, description="Days of the surge. Default 14.")
+
+
+class CrisisResponse(_Event):
+    """Employee (or other) accounts speak up during a scandal and soften the trust loss."""
+
+    kind: Literal["crisis_response"] = Field(description="Event kind.")
+    target: Ref = "role:employee"
+    factor: float = Field(2.0, ge=1, description="Multiplier of the responders' posting rate. "
+                          "Default 2.")
+    trust_protection: Probability = Field(
+        0.5, description="Share of the trust loss avoided by users who saw a response. "
+        "Default 0.5.")
+    duration_days: int = Field(14, ge=1, description="Days of the response. Default 14.")
+
+
+Event = Annotated[
+    Exit | Scandal | Inactive | Ban | Succession | Campaign | CrisisResponse,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["kind"].annotation)[0]
+    for m in typing.get_args(typing.get_args(Event)[0]))
+
+
+class Dynamics(_Model):
+    """How posting, feeds, resharing and the audience behave from day to day."""
+
+    posting: Literal["poisson", "regular"] = Field(
+        "poisson", description="How an account's daily posts are drawn: 'poisson' (a Poisson "
+        "number with the account's mean) or 'regular' (the mean's whole part every day, plus "
+        "one more with probability its fraction). Default poisson.")
+    tie_view: Probability = Field(
+        0.1, description="Probability that a social tie of a resharing user sees the reshare. "
+        "Default 0.1.")
+    visibility_half_life_days: float = Field(
+        30.0, gt=0, description="Half-life of an account's feed visibility while it posts "
+        "nothing, days. Default 30.")
+    visibility_recovery: Probability = Field(
+        0.5, description="Share of the lost visibility an account regains on a day it posts. "
+        "Default 0.5.")
+    silent_churn_multiplier: float = Field(
+        3.0, ge=1, description="Churn multiplier of an account whose visibility has fallen to "
+        "0 (linear in lost visibility). Default 3.")
+    distrust_churn_multiplier: float = Field(
+        10.0, ge=1, description="Churn multiplier of a follower whose trust in the brand has "
+        "fallen to 0 (linear in lost trust). Default 10.")
+
+
+class Outputs(_Model):
+    """What a run writes."""
+
+    dir: str | None = Field(None, description="Output folder. Default: outputs/<name>.")
+    charts: list[Literal["png", "svg"]] = Field(
+        default_factory=lambda: ["png", "svg"], description="Chart formats. Default png, svg.")
+    report: bool = Field(True, description="Write the HTML report. Default true.")
+    threshold: float = Field(
+        0.9, gt=0, lt=1, description="Share of baseline reach a scenario counts as recovered "
+        "at, and below which a replication counts as having fallen. Default 0.9.")
+    smoothing_days: int = Field(
+        7, ge=1, description="Window of the trailing moving average applied to daily reach "
+        "before trough and recovery are read, days. Default 7.")
+
+
+class Variant(_Model):
+    """A layout to compare: its own matrix and amplification on the scenario's audience and
+    events (``riskmodel compare``)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Variant name, unique "
+                      "among the variants; labels it in tables and charts.")
+    description: str = Field("", description="What the layout stands for.")
+    matrix: Matrix | None = Field(
+        None, description="Changes to the scenario's matrix, merged key by key (a list, such "
+        "as accounts, replaces the scenario's). Default: the scenario's matrix.")
+    amplification: list[Amplification] | None = Field(
+        None, description="Account-influence edges of this layout, replacing the scenario's. "
+        "Default: the scenario's.")
+
+
+Normalize = Literal["none", "cost", "posts"]
+
+
+class Scenario(_Model):
+    """A scenario file: the matrix, its audience, and the events to simulate."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$",
+                      description="Scenario name, used for the output folder. Default: the "
+                      "file's name without suffix.")
+    description: str = Field("", description="What question the scenario answers.")
+    seed: int = Field(0, ge=0, description="Root random seed. Default 0.")
+    horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days. Default 365.")
+    replications: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        100, description="Monte Carlo replications, or 'auto': add replications in batches "
+        "of 10 until the 95% half-width of the mean SDI, leader share and cumulative loss "
+        "(as shares) is at most `precision`, or `max_replications` is reached. Default 100.")
+    precision: float = Field(
+        0.01, gt=0, lt=1, description="With replications 'auto': target 95% half-width of "
+        "the headline shares' means (0.01 = +-1 percentage point). Default 0.01.")
+    max_replications: int = Field(
+        1000, ge=2, description="With replications 'auto': the most replications to run. "
+        "Default 1000.")
+    audience: Audience = Field(default_factory=Audience, description="Simulated audience.")
+    matrix: Matrix = Field(default_factory=Matrix, description="The account matrix.")
+    amplification: list[Amplification] = Field(
+        default_factory=list, description="Account-influence edges.")
+    events: list[Event] = Field(default_factory=list, description="Scenario events.")
+    dynamics: Dynamics = Field(default_factory=Dynamics, description="Day-to-day behaviour.")
+    outputs: Outputs = Field(default_factory=Outputs, description="What a run writes.")
+    variants: list[Variant] = Field(
+        default_factory=list, description="Layouts that 'riskmodel compare' runs on this "
+        "scenario's audience and events; 'riskmodel run' ignores them. Default: none.")
+    normalize: Normalize = Field(
+        "none", description="How 'riskmodel compare' holds variants to the first one's "
+        "footing: 'cost' (same monthly cost) or 'posts' (same posts per day) by scaling "
+        "every account's posting rate, with its cost in proportion; 'none' as written. "
+        "Default none.")
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variants(cls, value: list[Variant]) -> list[Variant]:
+        names = [v.name for v in value]
+        again = sorted({n for n in names if names.count(n) > 1})
+        if again:
+            raise ValueError(f"expected unique variant names; found {', '.join(again)} again")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mapping(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a mapping of scenario keys; found {type(data).__name__}")
+        return data
+
+    def to_yaml_dict(self) -> dict[str, Any]:
+        """The scenario as plain data, the way a file would say it (account ids first)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data["matrix"]["accounts"] = [
+            {"id": a.pop("id"), "role": a.pop("role"), **a} for a in data["matrix"]["accounts"]]
+        return data
+
+
+def resolve_path(path: str, base_dir: Path) -> Path:
+    """A path from a scenario, taken relative to the scenario file's folder."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else base_dir / p
+
+
+def scenario_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file (``name`` may be left out: it defaults to the file's)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["required"] = [k for k in schema.get("required", []) if k != "name"]
+    if not schema["required"]:
+        del schema["required"]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "riskmodel scenario"
+    return schema

@@ -1,0 +1,126 @@
+"""Generate a synthetic audience straight into arrays: social ties and follower sets.
+
+The social graph is a configuration model with communities (in the manner of the LFR
+benchmark, Lancichinetti, Fortunato and Radicchi 2008): every user draws an expected tie
+count from a truncated power law and belongs to one community; its tie ends (Poisson in
+number around the expected count) are paired at random, inside its community or across the
+whole graph, with the share sent across set so that a share ``mixing`` of ties crosses
+communities (an end sent across may land back in its own community). Repeated ties and
+self-ties are dropped.
+
+Follower sets are drawn per account from its own random stream: the brand's followers
+first, then for every other account a share ``overlap`` of its followers from the brand's
+followers and the rest from everyone else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+from sim.kernel.csr import CSR
+
+__all__ = ["follower_sets", "power_law_weights", "social_ties"]
+
+
+def power_law_weights(n: int, mean: float, exponent: float, maximum: float,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Expected tie counts: ``n`` draws from p(w) ~ w^-exponent on [w_min, maximum].
+
+    ``w_min`` is solved so that the distribution's mean is ``mean``.
+    """
+    if not 0 < mean < maximum:
+        raise ValueError(f"mean degree must lie in (0, max_degree={maximum:g}); got {mean:g}")
+    a = 1.0 - exponent  # integrate w^-exponent: antiderivative ~ w^a / a
+
+    def mean_of(w_min: float) -> float:
+        b = 2.0 - exponent
+        num = (maximum ** b - w_min ** b) / b
+        den = (maximum ** a - w_min ** a) / a
+        return num / den - mean
+
+    w_min = brentq(mean_of, 1e-9 * mean, mean)
+    u = rng.random(n)
+    lo, hi = w_min ** a, maximum ** a
+    return (lo + u * (hi - lo)) ** (1.0 / a)
+
+
+def social_ties(n: int, mean_degree: float, exponent: float, max_degree: float,
+                community_size: float, mixing: float, rng: np.random.Generator
+                ) -> tuple[CSR, np.ndarray]:
+    """An undirected social graph with heavy-tailed degrees and communities.
+
+    Returns the ties as a symmetric :class:`CSR` and each user's community (int32).
+    Repeated ties and self-ties are dropped, so the realized mean degree is a little below
+    ``mean_degree`` where hubs saturate their communities.
+    """
+    weight_rng, community_rng, stub_rng = rng.spawn(3)
+    w = power_law_weights(n, mean_degree, exponent, max_degree, weight_rng)
+    n_comm = max(1, round(n / community_size))
+    shares = community_rng.dirichlet(np.full(n_comm, 2.0))
+    community = community_rng.choice(n_comm, size=n, p=shares).astype(np.int32)
+    stubs = stub_rng.poisson(w)
+    inside = stub_rng.binomial(stubs, 1.0 - _p_out(mixing, community, w, n_comm))
+    users = np.arange(n, dtype=np.int32)
+    u_in, v_in = _match(np.repeat(users, inside), np.repeat(community, inside), stub_rng)
+    out = np.repeat(users, stubs - inside)
+    u_out, v_out = _match(out, np.zeros(len(out), dtype=np.int32), stub_rng)
+    return CSR.symmetric(np.concatenate([u_in, u_out]), np.concatenate([v_in, v_out]), n), \
+        community
+
+
+def _p_out(mixing: float, community: np.ndarray, w: np.ndarray, n_comm: int) -> float:
+    """Probability that a tie end is paired across the whole graph, so that a share ``mixing``
+    of ties crosses communities in expectation: an end sent out lands back in its own
+    community with probability sum(q_c^2), q_c the community's share of expected ties."""
+    q = np.bincount(community, weights=w, minlength=n_comm) / w.sum()
+    stay = float(q @ q)
+    return 0.0 if stay >= 1.0 else min(1.0, mixing / (1.0 - stay))
+
+
+def _match(stubs: np.ndarray, groups: np.ndarray, rng: np.random.Generator
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Pair tie ends at random within each group (one end is left over in odd groups)."""
+    order = np.argsort(groups + rng.random(len(stubs)))  # by group, shuffled within
+    stubs, groups = stubs[order], groups[order]
+    size = np.bincount(groups)
+    start = (np.cumsum(size) - size)[groups]  # first position of each stub's group
+    end = start + size[groups]
+    pos = np.arange(len(stubs))
+    first = np.flatnonzero(((pos - start) % 2 == 0) & (pos + 1 < end))
+    return stubs[first], stubs[first + 1]
+
+
+def follower_sets(n_users: int, targets: np.ndarray, overlaps: np.ndarray, brand: int,
+                  streams: list[np.random.Generator]) -> CSR:
+    """Which users follow each account (rows: accounts, columns: users).
+
+    Parameters
+    ----------
+    n_users : int
+        Simulated users.
+    targets : array of int
+        Simulated followers per account.
+    overlaps : array of float
+        Share of each account's followers who also follow the brand account.
+    brand : int
+        Index of the brand account.
+    streams : list of Generator
+        One random stream per account, so one account's draws never shift another's.
+    """
+    targets = np.asarray(targets, dtype=np.int64)
+    brand_fans = np.sort(streams[brand].choice(n_users, size=targets[brand], replace=False))
+    others = np.setdiff1d(np.arange(n_users, dtype=np.int64), brand_fans, assume_unique=True)
+    rows, cols = [], []
+    for a, (k, share, rng) in enumerate(zip(targets, overlaps, streams)):
+        if a == brand:
+            fans = brand_fans
+        else:
+            k_in = min(round(k * share), len(brand_fans))
+            k_out = min(k - k_in, len(others))
+            k_in = min(k - k_out, len(brand_fans))  # fill from the brand side if others run out
+            fans = np.concatenate([rng.choice(brand_fans, size=k_in, replace=False),
+                                   rng.choice(others, size=k_out, replace=False)])
+        rows.append(np.full(len(fans), a, dtype=np.int64))
+        cols.append(fans)
+    return CSR.from_pairs(np.concatenate(rows), np.concatenate(cols), len(targets), n_users)
