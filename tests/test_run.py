@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -61,6 +62,9 @@ def test_run_writes_every_output(scenario_file, tmp_path):
     assert manifest["seed"] == 5 and len(manifest["file_sha256"]) == 64
     assert manifest["versions"]["numpy"] and manifest["wall_time_s"] > 0
     assert manifest["scenario"]["matrix"]["accounts"][0]["id"]
+    report = (out / "report.html").read_text(encoding="utf-8")  # the same facts as the manifest
+    assert html.escape(manifest["command"]) in report
+    assert f"numpy {manifest['versions']['numpy']}" in report
     header = (out / "timeseries.csv").read_text().splitlines()[0]
     assert header.startswith("day,variant,reach_mean,reach_p5,reach_p50,reach_p95,"
                              "impressions_mean,trust_mean,followers_brand")
@@ -123,3 +127,14 @@ def test_python_api_runs_a_file_and_plots(scenario_file, tmp_path):
     with pytest.raises(ValueError, match="expected one of"):
         sim.plot(result, "pie")
     assert (sim.save(result, tmp_path / "api") / "summary.json").exists()
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ({"seed": -3}, "seed: expected >= 0; found -3"),
+    ({"replications": 0}, "replications: expected >= 1 or 'auto'; found 0")])
+def test_python_api_validates_its_settings_like_a_file(scenario_file, setting, message):
+    """Settings passed to sim.run go through the schema: a clear error naming the key."""
+    import sim
+
+    with pytest.raises(sim.ScenarioError, match=message):
+        sim.run(scenario_file, workers=1, **setting)

@@ -1,0 +1,1 @@
+"""Questions over many runs: layouts compared, a layout recommended, sweeps and sensitivity analyses."""

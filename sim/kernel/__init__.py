@@ -1,0 +1,1 @@
+"""Arrays and floats in, arrays out: compressed sparse rows, random streams, compiled loops and the cascade kernel."""

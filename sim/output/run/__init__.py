@@ -1,0 +1,1 @@
+"""A run's files: tables, JSON, charts and its HTML report."""
