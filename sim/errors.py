@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Interrupted", "Issue", "RunError", "ScenarioError", "format_path", "listing"]
+__all__ = ["Interrupted", "Issue", "Loc", "RunError", "ScenarioError", "format_path", "listing"]
+
+Loc = tuple[str | int, ...]
+"""A key path into a scenario: keys and list positions."""
 
 
-def format_path(loc: tuple[str | int, ...]) -> str:
+def format_path(loc: Loc) -> str:
     """Render a key path such as ``events[2].target``."""
     out = ""
     for part in loc:

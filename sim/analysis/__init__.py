@@ -1,1 +1,3 @@
-"""Questions over many runs: layouts compared, a layout recommended, sweeps and sensitivity analyses."""
+"""Questions over many runs: layouts compared, a layout recommended, sweeps and sensitivity
+analyses.
+"""

@@ -11,7 +11,7 @@ docs/MODEL.md, "Comparing layouts".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.errors import Issue, ScenarioError
 from sim.runs.metrics import summarize
-from sim.runs.montecarlo import run
+from sim.runs.montecarlo import Progress, run
 from sim.runs.results import RunResult
 from sim.scenario.checks import check_scenario
 from sim.scenario.layout import expand_accounts, resolve_scenario, select
@@ -35,9 +35,6 @@ __all__ = ["COMPARED", "Comparison", "Layout", "applicable_events", "compare", "
 COMPARED: tuple[str, ...] = ("expected_reach", "sdi", "leader_shapley_share", "effective_voices",
                              "trough_pct", "recovery_days", "reach_at_risk", "monthly_cost")
 """The figures layouts are compared on (:data:`sim.runs.figures.FIGURES`)."""
-
-Progress = Callable[[int, int], None]
-
 
 @dataclass(frozen=True)
 class Layout:

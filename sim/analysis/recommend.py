@@ -27,7 +27,7 @@ from sim.analysis.compare import applicable_events, efficient, monthly_cost, wit
 from sim.errors import RunError
 from sim.runs.figures import format_people
 from sim.runs.metrics import summarize
-from sim.runs.montecarlo import run
+from sim.runs.montecarlo import Progress, run
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario, parse_layout
@@ -50,9 +50,6 @@ USERS = 20_000  # simulated users per candidate, at most
 MAX_EVALUATIONS = 48
 TARGET_REACH_SHARE = 0.9  # the cheapest pick reaches at least this share of the best's
 _DIMS = (*COUNTS, "cadence")
-
-Progress = Callable[[int, int], None]
-
 
 @dataclass
 class Candidate:

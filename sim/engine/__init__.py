@@ -1,1 +1,3 @@
-"""One replication: the day step over a replication's state, and the scenario events as SimPy processes."""
+"""One replication: the day step over a replication's state, and the scenario events as SimPy
+processes.
+"""

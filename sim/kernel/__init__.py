@@ -1,1 +1,3 @@
-"""Arrays and floats in, arrays out: compressed sparse rows, random streams, compiled loops and the cascade kernel."""
+"""Arrays and floats in, arrays out: compressed sparse rows, random streams, compiled loops and the
+cascade kernel.
+"""

@@ -77,6 +77,11 @@ class RunResult:
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def account_name(self, account_id: str) -> str:
+        """How an account is called for a reader: its label, else its id."""
+        acc = next((a for a in self.accounts if a.id == account_id), None)
+        return (acc.label or acc.id) if acc is not None else account_id
+
     @property
     def accounts(self) -> list:
         return self.scenario.matrix.accounts

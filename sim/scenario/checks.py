@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sim.errors import Issue, ScenarioError, format_path, listing
+from sim.errors import Issue, Loc, ScenarioError, format_path, listing
 from sim.scenario.layout import Slot, auto_scale, expand_slots, select
 from sim.scenario.schema import (
     Amplification,
@@ -26,7 +26,6 @@ __all__ = ["Problem", "check_consistency", "check_scenario"]
 
 MAX_USERS = 2**31 - 1
 """Most simulated users: the compiled graphs number users with 32-bit integers."""
-Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 
 

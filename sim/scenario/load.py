@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from sim.errors import Issue, ScenarioError, format_path
+from sim.errors import Issue, Loc, ScenarioError, format_path
 from sim.scenario.checks import check_consistency
 from sim.scenario.schema import (
     EVENT_KINDS,
@@ -32,7 +32,6 @@ from sim.scenario.schema import (
 
 __all__ = ["LineMap", "describe", "load_scenario", "merge_choices", "read_yaml"]
 
-Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
 _ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
 MAX_SCENARIO_BYTES = 2**20

@@ -82,7 +82,7 @@ def plot_attribution(result: RunResult) -> Figure:
 def plot_dependency(result: RunResult) -> Figure:
     """The headline: the strongman dependency index and the leader's share of reach, each
     with its P5-P95 interval."""
-    name = plain_text(_account_name(result, result.leader))
+    name = plain_text(result.account_name(result.leader))
     rows = [(f"Reach lost in a world\nwithout {name} (SDI)", result.figures.get("sdi")),
             (f"{name}'s share of\nbrand reach (Shapley)",
              result.figures.get("leader_shapley_share"))]
@@ -194,11 +194,6 @@ def charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
     if any(e.kind == "scandal" for e in result.scenario.events):
         charts["trust"] = plot_trust
     return charts
-
-
-def _account_name(result: RunResult, account_id: str) -> str:
-    acc = next((a for a in result.accounts if a.id == account_id), None)
-    return (acc.label or acc.id) if acc is not None else account_id
 
 
 def _trust_formatter(low: float) -> FuncFormatter:
@@ -325,7 +320,7 @@ def _node_labels(ax: Axes, result: RunResult, pos: dict[str, np.ndarray],
         shown.append(result.leader)
     for n in shown:
         radius = np.sqrt(sizes[n]) / 2  # node sizes are marker areas in points squared
-        ax.annotate(plain_text(_account_name(result, n)), pos[n], xytext=(0, radius + 2),
+        ax.annotate(plain_text(result.account_name(n)), pos[n], xytext=(0, radius + 2),
                     textcoords="offset points", ha="center", va="bottom", fontsize=9,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.75})

@@ -102,7 +102,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
 # --- headline ------------------------------------------------------------------------------
 
 def _dependency_sentence(result: RunResult) -> str:
-    name = _account_name(result, result.leader)
+    name = result.account_name(result.leader)
     share = _share_text(result.figures.get("leader_shapley_share"))
     sdi = _share_text(result.figures.get("sdi"))
     text = (f"The leader account {name} carries {share} of brand reach" if share else
@@ -183,15 +183,10 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
-def _account_name(result: RunResult, account_id: str) -> str:
-    acc = next((a for a in result.accounts if a.id == account_id), None)
-    return (acc.label or acc.id) if acc is not None else account_id
-
-
 def _target_name(result: RunResult, target: str) -> str:
     if target.startswith("role:"):
         return f"the {target[5:].replace('_', ' ')} accounts"
-    return _account_name(result, target)
+    return result.account_name(target)
 
 
 # --- sections ------------------------------------------------------------------------------
