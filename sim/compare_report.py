@@ -6,7 +6,6 @@ Everything goes into a temporary folder moved into place when complete
 
 from __future__ import annotations
 
-import csv
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .compare import FIGURES, Comparison, efficient, posts_per_day
-from .outputs import atomic_dir, write_json
+from .outputs import atomic_dir, default_dir, write_json, write_rows
 from .plots import format_people
 from .report import DASH, charts_html, html_table, page
 
@@ -128,14 +127,13 @@ def save(comparison: Comparison, out_dir: str | Path | None = None) -> Path:
     ``out_dir`` (default ``outputs/<name>/compare``) atomically; returns the folder."""
     from .compare_plots import draw_comparison_charts
 
-    outputs = comparison.results[0].scenario.outputs
-    out_dir = Path(out_dir) if out_dir is not None else \
-        Path(outputs.dir or Path("outputs") / comparison.name) / "compare"
+    scenario = comparison.results[0].scenario
+    out_dir = Path(out_dir) if out_dir is not None else default_dir(scenario) / "compare"
     table = rows(comparison)
-    with atomic_dir(out_dir) as tmp:
-        _write_csv(tmp / "comparison.csv", table)
+    with atomic_dir(out_dir, "compare") as tmp:
+        write_rows(tmp / "comparison.csv", _csv_rows(table))
         write_json(tmp / "comparison.json", _summary(comparison, table))
-        charts = draw_comparison_charts(comparison, tmp, outputs.charts)
+        charts = draw_comparison_charts(comparison, tmp, scenario.outputs.charts)
         (tmp / "report.html").write_text(_render(comparison, table, charts), encoding="utf-8")
     return out_dir
 
@@ -154,17 +152,13 @@ def _summary(comparison: Comparison, table: list[dict[str, Any]]) -> dict[str, A
             "wall_time_s": comparison.meta.get("wall_time_s")}
 
 
-def _write_csv(path: Path, table: list[dict[str, Any]]) -> None:
+def _csv_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison's rows flat for ``comparison.csv``: ``<figure>_<stat>`` columns."""
     head = ["variant", "leader", "accounts", "cadence_factor", "posts_per_day"]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(head + [f"{k}_{s}" for k in FIGURES for s in _STATS]
-                   + ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"])
-        for r in table:
-            w.writerow([r[h] for h in head]
-                       + ["" if r["figures"][k][s] is None else r["figures"][k][s]
-                          for k in FIGURES for s in _STATS]
-                       + [r["efficient_reach_vs_reach_at_risk"], r["efficient_reach_vs_sdi"]])
+    tail = ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"]
+    return [{**{h: r[h] for h in head},
+             **{f"{k}_{s}": r["figures"][k][s] for k in FIGURES for s in _STATS},
+             **{t: r[t] for t in tail}} for r in table]
 
 
 def _render(comparison: Comparison, table: list[dict[str, Any]],

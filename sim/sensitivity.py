@@ -243,7 +243,7 @@ class SensitivityResult:
 
         out_dir = Path(out_dir) if out_dir is not None else \
             default_dir(self.scenario) / "sensitivity"
-        with atomic_dir(out_dir) as tmp:
+        with atomic_dir(out_dir, "sensitivity") as tmp:
             rows = self.rows()
             write_rows(tmp / "indices.csv", rows)
             keys = [p.key for p in self.spec.parameters]

@@ -100,7 +100,7 @@ class SweepResult:
 
         out_dir = Path(out_dir) if out_dir is not None else default_dir(self.scenario) / "sweep"
         rows = self.rows()
-        with atomic_dir(out_dir) as tmp:
+        with atomic_dir(out_dir, "sweep") as tmp:
             write_rows(tmp / "sweep.csv", rows)
             stems = {key: f"sweep_{i}" for i, key in enumerate(self.grid, 1)}
             facts = {"scenario": self.scenario.name, "seed": self.scenario.seed,
