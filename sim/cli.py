@@ -35,7 +35,7 @@ from sim.analysis.sweep import parse_sets
 from sim.analysis.sweep import sweep as run_sweep
 from sim.errors import Interrupted, RunError, ScenarioError
 from sim.output import save
-from sim.output.files import check_out_dir, default_dir
+from sim.output.files import check_out_dir, check_parent, default_dir
 from sim.output.layouts.report import findings
 from sim.output.run.report import headline
 from sim.runs.figures import FIGURES, RUN_FIGURES
@@ -167,8 +167,7 @@ def run(
         raise typer.BadParameter("give either --scheduler or --dask, not both")
 
     with user_errors():
-        target = out_dir if out_dir is not None else default_dir(load_scenario(file))
-        check_out_dir(target)
+        target = _out_target(file, out_dir)
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = simulate(file, replications=replications, seed=seed, workers=workers,
                           scheduler=scheduler or dask, check_memory=not no_memory_check,
@@ -195,10 +194,13 @@ def _print_figures(result: Any) -> None:
     out.print(table)
 
 
-def _export_suffix(value: Path | None) -> Path | None:
+def _export_path(value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in (".graphml", ".gexf"):
         raise typer.BadParameter(f"expected a path ending in .graphml or .gexf; found "
                                  f"{value.name!r}")
+    if value is not None and value.is_dir():
+        raise typer.BadParameter(f"expected a file to write the graph into; found {value}, "
+                                 "which is a folder")
     return value
 
 
@@ -207,19 +209,22 @@ def world(
     file: ScenarioFile,
     export: Annotated[Path | None, typer.Option(
         help="Write the world's graph here (.graphml or .gexf).",
-        callback=_export_suffix)] = None,
+        callback=_export_path)] = None,
     no_memory_check: NoMemoryCheck = False,
 ) -> None:
     """Build the scenario's world and summarize it; optionally export its graph."""
 
     with user_errors():
+        if export is not None:
+            check_parent(export, f"{export}: --export")
         scenario = load_scenario(file)
         if not no_memory_check:
             check_memory(resolve_scenario(scenario), 1, file.parent)
         built = build_world(scenario, file.parent)
     _print_summary(world_summary(built))
     if export is not None:
-        write_graph(to_networkx(built), export)
+        with user_errors():
+            write_graph(to_networkx(built), export)
         out.print(f"wrote {export}", highlight=False)
 
 
@@ -260,12 +265,16 @@ def _progress_bar(description: str = "replications") -> Iterator[Callable[..., N
         yield update
 
 
-def _analysis_target(file: Path, out_dir: Path | None, kind: str) -> Path:
-    """Where an analysis writes (``--out``, else ``kind`` in the scenario's run folder),
-    checked before anything runs."""
+def _out_target(file: Path, out_dir: Path | None, kind: str | None = None) -> Path:
+    """Where a command writes (``--out``, else the scenario's run folder, or ``kind`` in
+    it), checked before anything runs; a refusal names the option or key that chose it."""
 
-    target = out_dir if out_dir is not None else default_dir(load_scenario(file)) / kind
-    check_out_dir(target)
+    if out_dir is not None:
+        check_out_dir(out_dir, "--out")
+        return out_dir
+    scenario = load_scenario(file)
+    target = default_dir(scenario) / kind if kind else default_dir(scenario)
+    check_out_dir(target, "outputs.dir" if scenario.outputs.dir else "name")
     return target
 
 
@@ -297,7 +306,7 @@ def sweep(
 
     with user_errors():
         grid = parse_sets(sets)
-        target = _analysis_target(file, out_dir, "sweep")
+        target = _out_target(file, out_dir, "sweep")
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check)
@@ -341,7 +350,7 @@ def sensitivity(
     """Rank the uncertain inputs by how much of each figure's variance they drive."""
 
     with user_errors():
-        target = _analysis_target(file, out_dir, "sensitivity")
+        target = _out_target(file, out_dir, "sensitivity")
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
                          progress=progress, check_memory=not no_memory_check)
@@ -388,12 +397,14 @@ def compare(
     if normalize not in (None, "cost", "posts", "none"):
         raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
                                  param_hint="--normalize")
+    with user_errors():
+        target = _out_target(files[0], out_dir, "compare")
     with user_errors(), _progress_bar() as progress:
         result = run_compare(files[0] if len(files) == 1 else files,
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
                              progress=progress)
-        folder = save(result, out_dir)
+        folder = save(result, target)
     said = findings(result)
     out.print(said[0], highlight=False, markup=False)
     table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough",
@@ -421,8 +432,8 @@ def _spread_text(key: str, stats: dict[str, float | None]) -> str:
 def recommend(
     file: ScenarioFile,
     budget: Annotated[float, typer.Option(
-        min=0, help="Monthly budget, currency units per month (the accounts' monthly_cost "
-        "units).", show_default=False)],
+        help="Monthly budget, currency units per month (the accounts' monthly_cost units): "
+        "a finite number >= 0.", show_default=False)],
     max_sdi: Annotated[float | None, typer.Option(
         min=0, max=1, help="Largest strongman dependency index (0-1) a recommended layout "
         "may have. Default: no cap.", show_default=False)] = None,
@@ -441,12 +452,12 @@ def recommend(
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
 
     with user_errors():
-        scenario = load_scenario(file)
+        target = _out_target(file, out_dir, "recommend")
         with _progress_bar("candidate layouts") as progress:
-            result = search(scenario, budget, max_sdi=max_sdi, replications=replications,
+            result = search(file, budget, max_sdi=max_sdi, replications=replications,
                             users=users, max_evaluations=max_evaluations, workers=workers,
-                            base_dir=file.parent, progress=progress)
-        folder = save(result, out_dir or default_dir(scenario) / "recommend")
+                            progress=progress)
+        folder = save(result, target)
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     table = Table("layout", "cost/month", "reach/day", "SDI", "damage", "pick",

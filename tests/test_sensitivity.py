@@ -96,6 +96,8 @@ def test_save_writes_indices_and_puts_the_tornado_in_the_reports(tmp_path, sobol
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "report.html").write_text("<main>\n</main>\n", encoding="utf-8")
+    (run_dir / "manifest.json").write_text(  # a run folder riskmodel wrote
+        '{"riskmodel": {"output": "run", "files": ["report.html"]}}', encoding="utf-8")
     folder = sim.save(sobol, run_dir / "sensitivity")
     assert {"indices.csv", "samples.csv", "sensitivity.json", "tornado.png", "tornado.svg",
             "report.html"} <= {p.name for p in folder.iterdir()}

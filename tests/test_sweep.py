@@ -78,6 +78,8 @@ def test_save_writes_a_tidy_table_and_a_section_in_the_run_report(tmp_path, swep
     run_dir.mkdir()
     (run_dir / "report.html").write_text("<html><body><main>\n<h1>run</h1>\n</main></body>"
                                          "</html>\n", encoding="utf-8")
+    (run_dir / "manifest.json").write_text(  # a run folder riskmodel wrote
+        '{"riskmodel": {"output": "run", "files": ["report.html"]}}', encoding="utf-8")
     folder = sim.save(swept, run_dir / "sweep")
     sim.save(swept, run_dir / "sweep")  # again: the section is replaced, not repeated
     with (folder / "sweep.csv").open(encoding="utf-8") as fh:
@@ -112,6 +114,9 @@ def test_a_new_run_keeps_earlier_analyses_and_their_report_section(tmp_path):
     (folder / "sweep" / "sweep.json").write_text(json.dumps(
         {"grid": {"audience.users": [2000]}, "charts": {}}), encoding="utf-8")
     (folder / "sweep" / "report.html").write_text("<p>sweep</p>", encoding="utf-8")
+    (folder / "sweep" / "manifest.json").write_text(json.dumps(  # riskmodel's, as a sweep
+        {"riskmodel": {"output": "sweep", "files": ["sweep.json", "report.html"]}}),
+        encoding="utf-8")
     sim.save(sim.run(scenario, workers=1), folder)
     assert (folder / "sweep" / "report.html").read_text(encoding="utf-8") == "<p>sweep</p>"
     assert 'id="analyses"' in (folder / "report.html").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from a coarse grid and refines around the Pareto frontier. Method: docs/MODEL.md
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -171,9 +172,15 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
     Raises
     ------
     RunError
-        When no layout of the search space fits the budget.
+        When ``budget`` is not a finite number >= 0 (or ``max_sdi`` not within 0-1), or no
+        layout of the search space fits the budget.
     """
     started = time.perf_counter()
+    if not (math.isfinite(budget) and budget >= 0):
+        raise RunError(f"--budget: expected a finite number >= 0 (currency units per month); "
+                       f"found {budget}")
+    if max_sdi is not None and not 0 <= max_sdi <= 1:
+        raise RunError(f"--max-sdi: expected a number from 0 to 1; found {max_sdi}")
     if not isinstance(scenario, Scenario):
         base_dir = Path(scenario).parent if base_dir is None else base_dir
         scenario = load_scenario(scenario)

@@ -421,6 +421,14 @@ class Scenario(_Model):
         "every account's posting rate, with its cost in proportion; 'none' as written. "
         "Default none.")
 
+    @field_validator("name")
+    @classmethod
+    def _name_names_a_folder(cls, value: str) -> str:
+        if set(value) == {"."}:  # '.' and '..' would be the outputs folder or its parent
+            raise ValueError("expected a name for the output folder outputs/<name> (letters, "
+                             f"digits, _ . -), not dots alone; found {value!r}")
+        return value
+
     @field_validator("variants")
     @classmethod
     def _unique_variants(cls, value: list[Variant]) -> list[Variant]:

@@ -8,8 +8,6 @@ arrays these functions produce. Large generated worlds never pass through networ
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,9 @@ import networkx as nx
 import numpy as np
 
 from sim.errors import Issue, ScenarioError, listing
+from sim.files import replaced
 from sim.kernel.csr import CSR, label_order
+from sim.scenario.schema import ACCOUNT_PARAMS
 from sim.world.model import World
 
 __all__ = ["from_networkx", "read_followers", "read_social", "to_networkx", "write_graph"]
@@ -33,9 +33,9 @@ def to_networkx(world: World) -> nx.DiGraph:
     """The world as one directed graph.
 
     Users are nodes ``u<i>`` (``kind='user'``, ``index``, ``community``); accounts are nodes
-    ``a:<id>`` (``kind='account'``, ``label`` the id, ``role``, parameters, ``display_label``
-    when set, ``scale``). Edges carry ``kind``:
-    ``social`` (one edge per undirected tie), ``follows`` (user to account) and
+    ``a:<id>`` (``kind='account'``, ``label`` the id, ``role``, parameters as floats,
+    ``display_label`` when set, ``scale``). Edges carry ``kind``: ``social`` (one edge per
+    undirected tie), ``follows`` (user to account) and
     ``amplifies`` (account to account, with ``weight``).
     """
     G = nx.DiGraph()
@@ -43,7 +43,9 @@ def to_networkx(world: World) -> nx.DiGraph:
     G.add_nodes_from((f"u{i}", {"kind": "user", "index": i, "community": int(c)})
                      for i, c in enumerate(community))
     for a in world.accounts:
-        attrs = {k: v for k, v in a.model_dump().items()
+        # parameters as the floats the schema says (role defaults arrive as ints): GEXF and
+        # GraphML readers need one type per attribute
+        attrs = {k: float(v) if k in ACCOUNT_PARAMS else v for k, v in a.model_dump().items()
                  if v is not None and k not in ("id", "label")}
         if a.label is not None:  # 'label' holds the id, which the reader keys follower sets by
             attrs["display_label"] = a.label
@@ -149,21 +151,15 @@ def read_followers(path: Path, labels: list[Any] | None, n_users: int,
 
 
 def write_graph(G: nx.Graph, path: Path) -> None:
-    """Write a graph as GraphML or GEXF by suffix, atomically (a temporary file renamed)."""
+    """Write a graph as GraphML or GEXF by suffix, atomically (a temporary file renamed);
+    a failure to write (a full disk, a folder in the way) is a :class:`RunError`."""
     suffix = path.suffix.lower()
     writer = {".graphml": nx.write_graphml, ".gexf": nx.write_gexf}.get(suffix)
     if writer is None:
         raise ValueError(f"expected an export path ending in {' or '.join(EXPORT_SUFFIXES)}; "
                          f"found {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with replaced(path) as tmp:
         writer(G, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _edge_rows(path: Path, numbered: bool = False) -> Iterator[Any]:

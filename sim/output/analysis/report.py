@@ -11,9 +11,7 @@ inlined; the pages load nothing from elsewhere. All user text is escaped.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -21,10 +19,12 @@ from typing import Any
 
 from sim.analysis.sensitivity import DISTRIBUTIONS, SensitivityResult
 from sim.analysis.sweep import SweepResult
+from sim.files import replaced
+from sim.output.files import output_kind
 from sim.output.html import DASH, charts_html, html_table, page
 from sim.runs.figures import FIGURES, RUN_FIGURES
 
-__all__ = ["render_sensitivity", "render_sweep", "update_run_report"]
+__all__ = ["add_analyses", "render_sensitivity", "render_sweep", "update_run_report"]
 
 SECTION = re.compile(r'\n?<section id="analyses">.*?</section>\n?', re.DOTALL)
 TORNADO = "What drives each figure: the inputs as bars, most influential on top."
@@ -87,37 +87,38 @@ def render_sensitivity(result: SensitivityResult, charts: list[Path]) -> str:
     return _page(f"Sensitivity: {result.scenario.name}", body)
 
 
+def add_analyses(html: str, run_dir: Path) -> str:
+    """The run's report ``html`` with its "Sweeps and sensitivity" section rebuilt from the
+    analyses in ``run_dir`` (none: no section)."""
+    html = SECTION.sub("\n", html)
+    section = _section(run_dir)
+    return html.replace("</main>", section + "\n</main>", 1) if section else html
+
+
 def update_run_report(run_dir: Path) -> None:
-    """Rebuild the "Sweeps and sensitivity" section of the run's report in ``run_dir`` from
-    the analyses in its subfolders, if there is a report; written atomically."""
+    """Rebuild the "Sweeps and sensitivity" section of the report in ``run_dir``, if that is
+    a run folder riskmodel wrote with a report; written atomically."""
     report = run_dir / "report.html"
-    if not report.is_file():
+    if output_kind(run_dir) != "run" or report.is_symlink() or not report.is_file():
         return
-    html = SECTION.sub("\n", report.read_text(encoding="utf-8"))
-    section = _section(report.parent)
-    if section:
-        html = html.replace("</main>", section + "\n</main>", 1)
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=report.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, report)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    html = add_analyses(report.read_text(encoding="utf-8"), run_dir)
+    with replaced(report) as tmp:
+        tmp.write_text(html, encoding="utf-8")
 
 
 def _section(run_dir: Path) -> str:
-    """The run report's section: every sweep and sensitivity analysis in ``run_dir``."""
+    """The run report's section: every sweep and sensitivity analysis riskmodel wrote in
+    ``run_dir``."""
     parts = []
-    for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
-        if (folder / "sensitivity.json").is_file():
+    for folder in sorted(p for p in run_dir.iterdir() if p.is_dir() and not p.is_symlink()):
+        kind = output_kind(folder)
+        if kind == "sensitivity":
             facts = json.loads((folder / "sensitivity.json").read_text(encoding="utf-8"))
             parts += [f"<h3>Sensitivity analysis ({escape(folder.name)}/)</h3>",
                       _list(facts["ranking"], ""), _warnings(facts["warnings"]),
                       charts_html({"tornado": list(folder.glob("tornado.*"))},
                                    {"tornado": TORNADO})]
-        elif (folder / "sweep.json").is_file():
+        elif kind == "sweep":
             facts = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
             swept = "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in
                               facts["grid"].items())

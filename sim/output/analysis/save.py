@@ -22,7 +22,7 @@ def save_sweep(result: SweepResult, out_dir: str | Path | None = None) -> Path:
     sweep to the run's report beside it, if there is one. Returns the folder."""
     out_dir = Path(out_dir) if out_dir is not None else default_dir(result.scenario) / "sweep"
     rows = result.rows()
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "sweep") as tmp:
         write_rows(tmp / "sweep.csv", rows)
         stems = {key: f"sweep_{i}" for i, key in enumerate(result.grid, 1)}
         facts = {"scenario": result.scenario.name, "seed": result.scenario.seed,
@@ -45,7 +45,7 @@ def save_sensitivity(result: SensitivityResult, out_dir: str | Path | None = Non
     beside it, if there is one. Returns the folder."""
     out_dir = Path(out_dir) if out_dir is not None else \
         default_dir(result.scenario) / "sensitivity"
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "sensitivity") as tmp:
         rows = result.rows()
         write_rows(tmp / "indices.csv", rows)
         keys = [p.key for p in result.spec.parameters]

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from sim.analysis.compare import COMPARED, Comparison
 from sim.analysis.recommend import TARGET_REACH_SHARE, Recommendation, candidate_row
-from sim.output.files import atomic_dir, write_json, write_rows
+from sim.output.files import atomic_dir, default_dir, write_json, write_rows
 from sim.output.layouts.charts import draw_comparison_charts, plot_search
 from sim.output.layouts.report import findings, render_comparison, rows
 from sim.output.style import save_figure
@@ -22,14 +21,13 @@ __all__ = ["save_comparison", "save_recommendation"]
 def save_comparison(comparison: Comparison, out_dir: str | Path | None = None) -> Path:
     """Write ``comparison.csv``, ``comparison.json``, the charts and ``report.html`` into
     ``out_dir`` (default ``outputs/<name>/compare``) atomically; returns the folder."""
-    outputs = comparison.results[0].scenario.outputs
-    out_dir = Path(out_dir) if out_dir is not None else \
-        Path(outputs.dir or Path("outputs") / comparison.name) / "compare"
+    scenario = comparison.results[0].scenario
+    out_dir = Path(out_dir) if out_dir is not None else default_dir(scenario) / "compare"
     table = rows(comparison)
-    with atomic_dir(out_dir) as tmp:
-        _write_csv(tmp / "comparison.csv", table)
+    with atomic_dir(out_dir, "compare") as tmp:
+        write_rows(tmp / "comparison.csv", _csv_rows(table))
         write_json(tmp / "comparison.json", _summary(comparison, table))
-        charts = draw_comparison_charts(comparison, tmp, outputs.charts)
+        charts = draw_comparison_charts(comparison, tmp, scenario.outputs.charts)
         (tmp / "report.html").write_text(render_comparison(comparison, table, charts),
                                          encoding="utf-8")
     return out_dir
@@ -49,17 +47,13 @@ def _summary(comparison: Comparison, table: list[dict[str, Any]]) -> dict[str, A
             "wall_time_s": comparison.meta.get("wall_time_s")}
 
 
-def _write_csv(path: Path, table: list[dict[str, Any]]) -> None:
+def _csv_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison's rows flat for ``comparison.csv``: ``<figure>_<stat>`` columns."""
     head = ["variant", "leader", "accounts", "cadence_factor", "posts_per_day"]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(head + [f"{k}_{s}" for k in COMPARED for s in STATS]
-                   + ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"])
-        for r in table:
-            w.writerow([r[h] for h in head]
-                       + ["" if r["figures"][k][s] is None else r["figures"][k][s]
-                          for k in COMPARED for s in STATS]
-                       + [r["efficient_reach_vs_reach_at_risk"], r["efficient_reach_vs_sdi"]])
+    tail = ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"]
+    return [{**{h: r[h] for h in head},
+             **{f"{k}_{s}": r["figures"][k][s] for k in COMPARED for s in STATS},
+             **{t: r[t] for t in tail}} for r in table]
 
 
 def save_recommendation(result: Recommendation, out_dir: str | Path) -> Path:
@@ -67,7 +61,7 @@ def save_recommendation(result: Recommendation, out_dir: str | Path) -> Path:
     ``out_dir`` atomically; returns the folder."""
 
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "recommend") as tmp:
         rows = [candidate_row(c) for c in result.candidates]
         write_rows(tmp / "candidates.csv", rows)
         data = {"name": result.name, "budget": result.budget, "max_sdi": result.max_sdi,
