@@ -62,16 +62,20 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
+STOPS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Signals handled like Ctrl-C: a stop asked for, and a closed terminal."""
+
+
 @contextmanager
 def interruptible(target: Path) -> Iterator[None]:
-    """Ctrl-C or SIGTERM: say in one line that nothing was written and ``target`` is as it
-    was, and exit with status 128 + the signal's number (130 for Ctrl-C)."""
+    """Ctrl-C, SIGTERM or SIGHUP: say in one line that nothing was written and ``target``
+    is as it was, and exit with status 128 + the signal's number (130 for Ctrl-C)."""
     existed = target.exists()
 
     def terminate(signum: int, frame: Any) -> None:
         raise Interrupted(signum)
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {signum: signal.signal(signum, terminate) for signum in STOPS}
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -81,7 +85,8 @@ def interruptible(target: Path) -> Iterator[None]:
                   f"{state}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=128 + signum) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @app.command()
@@ -393,12 +398,14 @@ def compare(
     if normalize not in (None, "cost", "posts", "none"):
         raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
                                  param_hint="--normalize")
-    with user_errors(), _progress_bar() as progress:
+    with user_errors():
+        target = _analysis_target(files[0], out_dir, "compare")
+    with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_compare(files[0] if len(files) == 1 else files,
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
                              progress=progress)
-        folder = result.save(out_dir)
+        folder = result.save(target)
     said = findings(result)
     out.print(said[0], highlight=False, markup=False)
     table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough %",
@@ -442,16 +449,15 @@ def recommend(
     workers: Workers = None,
 ) -> None:
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
-    from .outputs import default_dir
     from .recommend import recommend as search
 
     with user_errors():
-        scenario = load_scenario(file)
-        with _progress_bar("candidate layouts") as progress:
-            result = search(scenario, budget, max_sdi=max_sdi, replications=replications,
-                            users=users, max_evaluations=max_evaluations, workers=workers,
-                            base_dir=file.parent, progress=progress)
-        folder = result.save(out_dir or default_dir(scenario) / "recommend")
+        target = _analysis_target(file, out_dir, "recommend")
+    with user_errors(), interruptible(target), _progress_bar("candidate layouts") as progress:
+        result = search(file, budget, max_sdi=max_sdi, replications=replications,
+                        users=users, max_evaluations=max_evaluations, workers=workers,
+                        progress=progress)
+        folder = result.save(target)
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     table = Table("layout", "cost/month", "reach/day", "SDI", "damage %", "pick",

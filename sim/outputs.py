@@ -124,7 +124,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     failure or interruption (``target`` left untouched).
 
     The swap itself (the old folder renamed aside, the new one into place, the old one
-    removed) runs with SIGINT and SIGTERM held, so a signal cannot leave it halfway.
+    removed) runs with SIGINT, SIGTERM and SIGHUP held, so a signal cannot leave it
+    halfway.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -145,11 +146,12 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Delay SIGINT and SIGTERM (delivered when the block ends) where the OS allows it."""
-    signals = {signal.SIGINT, signal.SIGTERM}
+    """Delay SIGINT, SIGTERM and SIGHUP (delivered when the block ends) where the OS allows
+    it."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    signals = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
