@@ -32,6 +32,7 @@ from .load import load_scenario
 from .montecarlo import run
 from .outputs import atomic_dir, write_json, write_rows
 from .results import spread
+from .runners import settle_worker, stop_workers
 
 __all__ = ["CADENCES", "COUNTS", "Candidate", "Recommendation", "recommend"]
 
@@ -265,18 +266,27 @@ _Execute = Callable[..., Iterator[tuple[Any, Any]]]
 @contextmanager
 def _pool(workers: int | None) -> Iterator[_Execute]:
     """Run candidates one per worker process (each keeps its own copy of the social graph
-    for every candidate it runs), or in this process with one worker."""
+    for every candidate it runs), or in this process with one worker. Any failure or
+    interruption kills the workers at once."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         yield lambda fn, args, keys: ((k, fn(*a)) for k, a in zip(keys, args))
         return
-    with ProcessPoolExecutor(workers) as pool:
-        def execute(fn: Callable[..., Any], args: list[tuple[Any, ...]], keys: list[Any]
-                    ) -> Iterator[tuple[Any, Any]]:
-            futures = {pool.submit(fn, *a): k for k, a in zip(keys, args)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+    pool = ProcessPoolExecutor(workers, initializer=settle_worker)
+
+    def execute(fn: Callable[..., Any], args: list[tuple[Any, ...]], keys: list[Any]
+                ) -> Iterator[tuple[Any, Any]]:
+        futures = {pool.submit(fn, *a): k for k, a in zip(keys, args)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+    try:
         yield execute
+    except BaseException:
+        stop_workers(pool)
+        raise
+    else:
+        pool.shutdown()
 
 
 def _evaluate(scenario: Scenario, base_dir: Path) -> dict[str, dict[str, float | None]]:
