@@ -80,16 +80,20 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
+STOPS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Signals handled like Ctrl-C: a stop asked for, and a closed terminal."""
+
+
 @contextmanager
 def interruptible(target: Path) -> Iterator[None]:
-    """Ctrl-C or SIGTERM: say in one line that nothing was written and ``target`` is as it
-    was, and exit with status 128 + the signal's number (130 for Ctrl-C)."""
+    """Ctrl-C, SIGTERM or SIGHUP: say in one line that nothing was written and ``target``
+    is as it was, and exit with status 128 + the signal's number (130 for Ctrl-C)."""
     existed = target.exists()
 
     def terminate(signum: int, frame: Any) -> None:
         raise Interrupted(signum)
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {signum: signal.signal(signum, terminate) for signum in STOPS}
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -99,7 +103,8 @@ def interruptible(target: Path) -> Iterator[None]:
                   f"{state}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=128 + signum) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @app.command()
@@ -399,7 +404,7 @@ def compare(
                                  param_hint="--normalize")
     with user_errors():
         target = _out_target(files[0], out_dir, "compare")
-    with user_errors(), _progress_bar() as progress:
+    with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_compare(files[0] if len(files) == 1 else files,
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
@@ -453,10 +458,10 @@ def recommend(
 
     with user_errors():
         target = _out_target(file, out_dir, "recommend")
-        with _progress_bar("candidate layouts") as progress:
-            result = search(file, budget, max_sdi=max_sdi, replications=replications,
-                            users=users, max_evaluations=max_evaluations, workers=workers,
-                            progress=progress)
+    with user_errors(), interruptible(target), _progress_bar("candidate layouts") as progress:
+        result = search(file, budget, max_sdi=max_sdi, replications=replications,
+                        users=users, max_evaluations=max_evaluations, workers=workers,
+                        progress=progress)
         folder = save(result, target)
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -1,7 +1,9 @@
 """Compiled inner loops, with the pure-numpy twins they are tested against.
 
 numba compiles them when it is installed (a core dependency); ``RISKMODEL_NUMBA=0`` or a
-missing numba selects the numpy twins, which give identical results.
+missing numba selects the numpy twins, which give identical results. Compiled code is cached
+in the user's cache folder (:func:`cache_dir`), never in the installed package: files left
+there would outlive a reinstall and turn ``sim`` into an empty namespace package.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 
 import numpy as np
 
-__all__ = ["COMPILED", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
+__all__ = ["COMPILED", "cache_dir", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
            "select_numpy", "splice", "splice_numpy", "take", "take_numpy", "tally",
            "tally_marks", "tally_numpy"]
 
@@ -265,14 +267,31 @@ def merged_at(base: np.ndarray, keys: np.ndarray, positions: np.ndarray) -> np.n
     return np.where(is_key, keys[np.minimum(before, len(keys) - 1)], from_base)
 
 
+def cache_dir() -> str | None:
+    """Where numba caches the compiled loops: ``NUMBA_CACHE_DIR`` if set, else
+    ``riskmodel/numba`` in ``$XDG_CACHE_HOME`` or ``~/.cache``; None (nothing cached) when
+    this user cannot write there, as numba would then fall back to the package's folder."""
+    path = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "riskmodel", "numba")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
 def _compile():
     if os.environ.get("RISKMODEL_NUMBA", "1") == "0":
         return None
+    cache = cache_dir()
+    if cache:  # numba reads it on import, and again before compiling if imported already
+        os.environ["NUMBA_CACHE_DIR"] = cache
     try:
         import numba  # optional at run time: RISKMODEL_NUMBA=0 runs the numpy twins
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
-    jit = numba.njit(cache=True, nogil=True)
+    jit = numba.njit(cache=cache is not None, nogil=True)
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop))
 

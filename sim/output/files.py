@@ -141,7 +141,7 @@ def atomic_dir(target: Path, kind: str, facts: dict[str, Any] | None = None
     ``target`` must pass :func:`check_out_dir`. On success the manifest (``kind``, the
     files written, ``facts`` and the command's provenance) is added last. The swap itself
     (the old folder renamed aside, the new one into place, the old one removed) runs with
-    SIGINT and SIGTERM held, so a signal cannot leave it halfway. A file-system error
+    SIGINT, SIGTERM and SIGHUP held, so a signal cannot leave it halfway. A file-system error
     (a full disk, no permission) is a :class:`RunError` naming ``target``.
     """
     check_out_dir(target)
@@ -174,11 +174,12 @@ def atomic_dir(target: Path, kind: str, facts: dict[str, Any] | None = None
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Delay SIGINT and SIGTERM (delivered when the block ends) where the OS allows it."""
-    signals = {signal.SIGINT, signal.SIGTERM}
+    """Delay SIGINT, SIGTERM and SIGHUP (delivered when the block ends) where the OS allows
+    it."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    signals = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
