@@ -48,10 +48,10 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     """A scheduler nobody listens at: one line naming it, exit status 2, nothing written."""
     from typer.testing import CliRunner
 
-    import sim.runs.runners
+    import sim.runs.dask
     from sim.cli import app
 
-    monkeypatch.setattr(sim.runs.runners, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(sim.runs.dask, "CONNECT_TIMEOUT_S", 1)
     path = tmp_path / "s.yaml"
     path.write_text(__import__("yaml").safe_dump(SCENARIO))
     result = CliRunner().invoke(app, ["run", str(path), "--scheduler", "tcp://127.0.0.1:9",

@@ -27,7 +27,7 @@ SCENARIO = {
 }
 TIMEOUT_S = 2  # the connection timeout the Dask tests run with (the default is 10 s)
 RISKMODEL = [sys.executable, "-c", "from sim.cli import app; app()"]
-RISKMODEL_QUICK = [sys.executable, "-c", "import sim.runs.runners as r; "
+RISKMODEL_QUICK = [sys.executable, "-c", "import sim.runs.dask as r; "
                    f"r.CONNECT_TIMEOUT_S = {TIMEOUT_S}; from sim.cli import app; app()"]
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -132,7 +132,7 @@ def test_workers_end_when_the_command_is_killed(tmp_path, command):
 
 WATCHED = """
 import multiprocessing, threading, time
-from sim.runs.runners import _exit_at_end_of
+from sim.runs.pool import _exit_at_end_of
 
 def worker():
     sentinel = multiprocessing.parent_process().sentinel

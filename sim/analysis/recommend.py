@@ -16,7 +16,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from sim.errors import RunError
 from sim.runs.figures import format_people
 from sim.runs.metrics import summarize
 from sim.runs.montecarlo import Progress, run
-from sim.runs.runners import settle_worker, stop_workers
+from sim.runs.pool import WorkerPool
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario, parse_layout
@@ -242,27 +241,13 @@ _Execute = Callable[..., Iterator[tuple[Any, Any]]]
 @contextmanager
 def _pool(workers: int | None) -> Iterator[_Execute]:
     """Run candidates one per worker process (each keeps its own copy of the social graph
-    for every candidate it runs), or in this process with one worker. Any failure or
-    interruption kills the workers at once."""
+    for every candidate it runs), or in this process with one worker."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         yield lambda fn, args, keys: ((k, fn(*a)) for k, a in zip(keys, args))
         return
-    pool = ProcessPoolExecutor(workers, initializer=settle_worker)
-
-    def execute(fn: Callable[..., Any], args: list[tuple[Any, ...]], keys: list[Any]
-                ) -> Iterator[tuple[Any, Any]]:
-        futures = {pool.submit(fn, *a): k for k, a in zip(keys, args)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-
-    try:
-        yield execute
-    except BaseException:
-        stop_workers(pool)
-        raise
-    else:
-        pool.shutdown()
+    with WorkerPool(workers, name=lambda key: f"candidate layout {key}") as pool:
+        yield lambda fn, args, keys: pool.run(fn, dict(zip(keys, args)))
 
 
 def _evaluate(scenario: Scenario, base_dir: Path) -> dict[str, dict[str, float | None]]:

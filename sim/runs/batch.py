@@ -16,17 +16,17 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from sim.engine.state import Trace
-from sim.errors import RunError
 from sim.runs import guard
 from sim.runs.montecarlo import Progress, run_world
+from sim.runs.pool import WorkerPool
+from sim.runs.replicate import Variants, replicate
 from sim.runs.results import RunResult
-from sim.runs.runners import Variants, replicate, runner, settle_worker, stop_workers
+from sim.runs.runners import runner
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.schema import Scenario
 from sim.world.build import build_world
@@ -68,34 +68,27 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
                 results.append(run_world(world, resolved[i], execute, tally.callback(i)))
         return results
     in_flight = workers + 1  # enough scenarios to keep every worker busy
-    pool = ProcessPoolExecutor(workers, initializer=_share,
-                               initargs=(list(scenarios), str(base_dir), in_flight))
     threads = ThreadPoolExecutor(in_flight)  # its threads start with the first scenario
+    with WorkerPool(workers, _share, (list(scenarios), str(base_dir), in_flight),
+                    name=lambda key: f"replication {key[1]} of run {key[0]} (seed "
+                    f"{scenarios[key[0]].seed})") as pool:
 
-    def one(i: int) -> RunResult:
-        world = build_world(scenarios[i], base_dir)
+        def one(i: int) -> RunResult:
+            world = build_world(scenarios[i], base_dir)
 
-        def execute(variants: Variants, reps: range
-                    ) -> Iterator[tuple[int, dict[str, Trace]]]:
-            futures = {pool.submit(_replicate, i, variants, r): r for r in reps}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except BrokenProcessPool:
-                    raise RunError(f"a worker process died during replication "
-                                   f"{futures[future]} of run {i}; no outputs written") from None
+            def execute(variants: Variants, reps: range
+                        ) -> Iterator[tuple[int, dict[str, Trace]]]:
+                for (_, r), traces in pool.run(_replicate, {(i, r): (i, variants, r)
+                                                            for r in reps}):
+                    yield r, traces
 
-        return run_world(world, resolved[i], execute, tally.callback(i))
+            return run_world(world, resolved[i], execute, tally.callback(i))
 
-    try:
-        pool.submit(int).result()  # start the workers before any thread exists (fork safety)
-        return list(threads.map(one, range(len(scenarios))))
-    except BaseException:  # failure or interruption: stop the workers now, not after the queue
-        stop_workers(pool)
-        raise
-    finally:
-        pool.shutdown(cancel_futures=True)
-        threads.shutdown(cancel_futures=True)
+        pool.start()  # every worker forked before any thread exists
+        try:
+            return list(threads.map(one, range(len(scenarios))))
+        finally:
+            threads.shutdown(cancel_futures=True)
 
 
 class _Tally:
@@ -126,7 +119,6 @@ _shared: dict[str, Any] = {}
 def _share(scenarios: list[Scenario], base_dir: str, keep: int) -> None:
     """Worker initializer: the scenarios, and room for the worlds of those in flight."""
     _shared.update(scenarios=scenarios, base_dir=base_dir, keep=keep, worlds=OrderedDict())
-    settle_worker()
 
 
 def _replicate(i: int, variants: Variants, replication: int) -> dict[str, Trace]:

@@ -22,8 +22,9 @@ from sim.engine.state import Trace
 from sim.runs import guard
 from sim.runs.facts import run_facts
 from sim.runs.metrics import damage, dependency, figures, robustness
+from sim.runs.replicate import Execute
 from sim.runs.results import VARIANTS, RunResult
-from sim.runs.runners import Execute, runner
+from sim.runs.runners import runner
 from sim.scenario.checks import check_scenario
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.load import load_scenario
