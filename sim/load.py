@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 import typing
 from dataclasses import dataclass
@@ -29,14 +30,19 @@ from .config import (
     resolve_path,
 )
 from .errors import Issue, ScenarioError, format_path
+from .inputs import (
+    MAX_ACCOUNTS_CSV_BYTES,
+    MAX_SCENARIO_BYTES,
+    input_problem,
+    open_input,
+    read_input,
+)
 
 __all__ = ["LineMap", "describe", "load_scenario", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
 _ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
-MAX_SCENARIO_BYTES = 2**20
-"""Largest scenario file read (1 MiB; the bundled ones are under 3 KB)."""
 MAX_YAML_VALUES = 1_000_000
 """Most values (scalars, lists, mappings) a scenario document may hold with its aliases
 expanded: more than a file under :data:`MAX_SCENARIO_BYTES` can spell out without them."""
@@ -216,8 +222,13 @@ def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: LineMap
     if matrix is None or not matrix.accounts_csv:
         return matrix, [], None
     csv_file = resolve_path(matrix.accounts_csv, path.parent)
+    problem = input_problem(csv_file, "accounts CSV", MAX_ACCOUNTS_CSV_BYTES,
+                            matrix.accounts_csv)
+    if problem:
+        return None, [Issue(str(path), "matrix.accounts_csv", problem,
+                            lines.line(("matrix", "accounts_csv")))], None
     try:
-        extra, starts = _read_csv(csv_file, str(path), lines.line(("matrix", "accounts_csv")))
+        extra, starts = _read_csv(csv_file)
     except ScenarioError as exc:
         return None, exc.issues, None
     merged = matrix.model_copy(update={"accounts": [*matrix.accounts, *extra],
@@ -235,15 +246,12 @@ def _locate(loc: Loc, msg: str, path: Path, lines: LineMap, csv_rows: _CsvRows |
     return Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
 
 
-def _read_csv(path: Path, scenario_file: str, line: int | None
-              ) -> tuple[list[AccountSpec], list[int]]:
+def _read_csv(path: Path) -> tuple[list[AccountSpec], list[int]]:
     """The CSV's accounts and the line each starts on."""
-    if not path.is_file():
-        raise ScenarioError([Issue(scenario_file or str(path), "matrix.accounts_csv",
-                                   f"expected an existing file; found {str(path)!r}", line)])
     issues, accounts, starts = [], [], []
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with io.TextIOWrapper(open_input(path, "accounts CSV", MAX_ACCOUNTS_CSV_BYTES),
+                              encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             for row in reader:
                 values = {k.strip(): v.strip() for k, v in row.items()
@@ -265,22 +273,13 @@ def _read_csv(path: Path, scenario_file: str, line: int | None
 
 
 def _read(path: Path, kind: str) -> str:
+    hint = " (long account lists belong in matrix.accounts_csv)" if kind == "scenario" else ""
+    data = read_input(path, kind, MAX_SCENARIO_BYTES, hint)
     try:
-        size = path.stat().st_size
-        if size > MAX_SCENARIO_BYTES and path.is_file():
-            hint = " (long account lists belong in matrix.accounts_csv)" \
-                if kind == "scenario" else ""
-            msg = (f"expected a {kind} file of at most {MAX_SCENARIO_BYTES // 2**20} MiB"
-                   f"{hint}; found {size:,} bytes")
-        else:
-            return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        msg = f"expected an existing {kind} file; found no such file"
-    except IsADirectoryError:
-        msg = f"expected a {kind} file; found a directory"
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"expected a readable UTF-8 text file; found {exc}"
-    raise ScenarioError([Issue(str(path), "(file)", msg)])
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Issue(str(path), "(file)", "expected a readable UTF-8 text file; "
+                                   f"found {exc}")]) from None
 
 
 def _sections(scenario: Scenario | None, data: Any) -> tuple[

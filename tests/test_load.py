@@ -166,7 +166,7 @@ BAD = [
           import:
             graph: no_such_graph.graphml
         """), "audience.import.graph", 5,
-        ["expected an existing file", "found 'no_such_graph.graphml'"], id="missing-import"),
+        ["expected an existing graph file", "found 'no_such_graph.graphml'"], id="missing-import"),
     pytest.param(LAYOUT + dedent("""\
         events:
           - kind: explode
@@ -230,7 +230,7 @@ def test_missing_file(tmp_path):
 def test_directory_instead_of_file(tmp_path):
     """A directory given as the scenario is refused as such."""
     [issue] = _issues(tmp_path)
-    _assert_issue(issue, tmp_path, "(file)", None, "found a directory")
+    _assert_issue(issue, tmp_path, "(file)", None, "found a folder")
 
 
 def test_file_not_utf8(tmp_path):
@@ -362,7 +362,7 @@ def test_accounts_csv_missing(tmp_path):
     """A CSV that does not exist is reported at the scenario's accounts_csv line."""
     path = _write(tmp_path, LAYOUT + "  accounts_csv: people.csv\n")
     [issue] = _issues(path)
-    _assert_issue(issue, path, "matrix.accounts_csv", 3, "expected an existing file",
+    _assert_issue(issue, path, "matrix.accounts_csv", 3, "expected an existing accounts CSV file",
                   "people.csv")
 
 
