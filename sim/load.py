@@ -48,6 +48,7 @@ MAX_YAML_VALUES = 1_000_000
 expanded: more than a file under :data:`MAX_SCENARIO_BYTES` can spell out without them."""
 MAX_YAML_DEPTH = 64
 """Deepest nesting of a scenario document (a scenario needs 6 levels)."""
+_MERGE = "tag:yaml.org,2002:merge"  # the tag of a merge key, <<
 _BRANCH = re.compile(r"constrained-\w+|literal\[.*\]|int")  # tags of a union's branches
 _COMPARISONS = (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
                 ("greater than ", "> "), ("less than ", "< "))
@@ -71,6 +72,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except ValidationError as exc:
         scenario = None
         problems += _merged([describe(err) for err in exc.errors()])
+        _drop_unknown_keys(data, exc.errors())
     matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
     matrix, issues, csv_rows = _with_csv_accounts(matrix, path, lines)
     problems += check_consistency(matrix, audience, horizon_days, amplification, events,
@@ -155,6 +157,14 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A mapping, its merge keys (``<<: *a``) resolved by PyYAML on a copy of the nodes:
+        the composed tree keeps each key where it was written, for line numbers and the
+        duplicate-key check (which would otherwise see a merged key beside its override)."""
+        if isinstance(node, yaml.MappingNode):
+            node = _merge_copy(node)
+        return super().construct_mapping(node, deep)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
@@ -163,6 +173,21 @@ class _Loader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, f"a value that cannot be read ({problem})", node.start_mark
             ) from None
+
+
+def _merge_copy(node: yaml.MappingNode) -> yaml.MappingNode:
+    """A mapping node copied down through its merge keys, for PyYAML's merging, which edits
+    the mapping and the mappings it merges in place."""
+    pairs = []
+    for key, value in node.value:
+        if key.tag == _MERGE and isinstance(value, yaml.MappingNode):
+            value = _merge_copy(value)
+        elif key.tag == _MERGE and isinstance(value, yaml.SequenceNode):
+            value = yaml.SequenceNode(value.tag, [
+                _merge_copy(v) if isinstance(v, yaml.MappingNode) else v for v in value.value],
+                value.start_mark, value.end_mark)
+        pairs.append((key, value))
+    return yaml.MappingNode(node.tag, pairs, node.start_mark, node.end_mark)
 
 
 def _check_size(root: yaml.Node | None) -> None:
@@ -304,6 +329,26 @@ def _sections(scenario: Scenario | None, data: Any) -> tuple[
                                    ("events", _EVENT))}
     return (part["matrix"], part["audience"], part["horizon_days"], items["amplification"],
             items["events"])
+
+
+def _drop_unknown_keys(data: Any, errors: list[Any]) -> None:
+    """Remove the keys pydantic reported unknown, so that the rest of their section is still
+    cross-checked (an event's ``day`` beside a misspelled key)."""
+    for err in errors:
+        if err["type"] != "extra_forbidden":
+            continue
+        *parents, key = err["loc"]
+        node = data
+        for part in parents:
+            if isinstance(node, dict) and part not in node and node.get("kind") == part:
+                continue  # the tag pydantic adds to the path of a discriminated union
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(node, dict):
+                node.pop(key, None)
 
 
 def _merged(problems: list[tuple[Loc, str]]) -> list[tuple[Loc, str]]:
