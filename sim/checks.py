@@ -20,6 +20,7 @@ from .config import (
     resolve_path,
 )
 from .errors import Issue, ScenarioError, format_path, listing
+from .inputs import MAX_IMPORT_BYTES, input_problem
 from .layout import Slot, auto_scale, expand_slots, select
 
 __all__ = ["Problem", "check_consistency", "check_scenario"]
@@ -136,10 +137,11 @@ def _imports(audience: Audience, base_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     for key in ("graph", "followers"):
         value = getattr(audience.import_, key, None) if audience.import_ else None
-        if value is not None and not resolve_path(value, base_dir).is_file():
-            problems.append((("audience", "import", key),
-                             f"expected an existing file; found {value!r}, which does not "
-                             f"exist (looked in {resolve_path(value, base_dir).parent})"))
+        if value is None:
+            continue
+        problem = input_problem(resolve_path(value, base_dir), key, MAX_IMPORT_BYTES, value)
+        if problem:
+            problems.append((("audience", "import", key), problem))
     return problems
 
 

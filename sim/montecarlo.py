@@ -22,6 +22,7 @@ from . import guard
 from .checks import check_scenario
 from .config import Ban, Event, Scenario
 from .engine import Trace
+from .inputs import MAX_SCENARIO_BYTES, read_input
 from .layout import resolve_scenario
 from .load import load_scenario
 from .metrics import damage, dependency, figures, robustness
@@ -193,7 +194,7 @@ def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_input(path, "scenario", MAX_SCENARIO_BYTES)).hexdigest()
 
 
 def _strongman(world: World, shapley: np.ndarray) -> int:
