@@ -166,7 +166,7 @@ BAD = [
           import:
             graph: no_such_graph.graphml
         """), "audience.import.graph", 5,
-        ["expected an existing file", "found 'no_such_graph.graphml'"], id="missing-import"),
+        ["expected an existing graph file", "found 'no_such_graph.graphml'"], id="missing-import"),
     pytest.param(LAYOUT + dedent("""\
         events:
           - kind: explode
@@ -230,7 +230,7 @@ def test_missing_file(tmp_path):
 def test_directory_instead_of_file(tmp_path):
     """A directory given as the scenario is refused as such."""
     [issue] = _issues(tmp_path)
-    _assert_issue(issue, tmp_path, "(file)", None, "found a directory")
+    _assert_issue(issue, tmp_path, "(file)", None, "found a folder")
 
 
 def test_file_not_utf8(tmp_path):
@@ -294,6 +294,71 @@ def test_all_errors_of_a_file_are_reported_together(tmp_path):
         ("horizn_days", 2), ("seed", 3), ("matrix.leader", 6), ("amplification[0].weight", 10),
         ("events[0].target", 13), ("events[0].day", 14), ("events[1].kind", 15)]
     assert all(i.file == str(path) and "; found " in i.message for i in issues)
+
+
+def test_unknown_key_does_not_hide_the_rest_of_its_section(tmp_path):
+    """A misspelled key in an event, an amplification edge or an account is reported, and so
+    are the other problems of the same item that the cross-checks find (a day past the
+    horizon, an unknown target)."""
+    path = _write(tmp_path, """\
+        matrix:
+          layout: 1+1+2+1
+          accounts:
+            - id: founder
+              role: leader
+              folowers: 10
+        amplification:
+          - source: founder
+            target: ghost
+            weight: 0.5
+            note: an unknown key
+        events:
+          - kind: exit
+            target: founder
+            day: 400
+            unfolow_share: 0.2
+        """)
+    issues = _issues(path)
+    assert [(i.path, i.line) for i in issues] == [
+        ("matrix.accounts[0].folowers", 6), ("amplification[0].target", 9),
+        ("amplification[0].note", 11), ("events[0].day", 15),
+        ("events[0].unfolow_share", 16)]
+    assert "did you mean 'unfollow_share'?" in issues[-1].message
+    assert "expected a day from 0 to 364" in issues[-2].message
+
+
+def test_merge_key_override_wins_and_is_no_duplicate(tmp_path):
+    """YAML 1.1 merge keys (``<<: *a``) followed by an override load, the override winning;
+    errors in an override are reported at its own line."""
+    text = """\
+        matrix:
+          layout: 1+1+2+1
+        events:
+          - &exit {kind: exit, target: brand, day: 10}
+          - <<: *exit
+            day: 20
+            unfollow_share: 0.5
+        """
+    events = load_scenario(_write(tmp_path, text)).events
+    assert [(e.day, e.unfollow_share) for e in events] == [(10, 0.2), (20, 0.5)]
+    [issue] = _issues(_write(tmp_path, text.replace("day: 20", "day: 400"), "late.yaml"))
+    assert (issue.path, issue.line) == ("events[1].day", 6)
+
+
+def test_real_duplicate_key_is_still_refused_beside_a_merge(tmp_path):
+    """A key written twice in one mapping is refused, merge key or not."""
+    path = _write(tmp_path, """\
+        matrix:
+          layout: 1+1+2+1
+        events:
+          - &exit {kind: exit, target: brand, day: 10}
+          - <<: *exit
+            day: 20
+            day: 30
+        """)
+    [issue] = _issues(path)
+    _assert_issue(issue, path, "events[1].day", 6, "expected each key once",
+                  "found 'day' again on line 7")
 
 
 def test_invalid_horizon_is_reported_once(tmp_path):
@@ -362,7 +427,7 @@ def test_accounts_csv_missing(tmp_path):
     """A CSV that does not exist is reported at the scenario's accounts_csv line."""
     path = _write(tmp_path, LAYOUT + "  accounts_csv: people.csv\n")
     [issue] = _issues(path)
-    _assert_issue(issue, path, "matrix.accounts_csv", 3, "expected an existing file",
+    _assert_issue(issue, path, "matrix.accounts_csv", 3, "expected an existing accounts CSV file",
                   "people.csv")
 
 

@@ -30,6 +30,7 @@ ENGINE_PER_USER = 250  # bytes of a replication's state per user, in each worker
 RESULT_PER_VALUE = 16  # bytes per recorded value (one account or figure, one day)
 IMPORT_EDGE_LIST = 50  # bytes while reading an edge list, per byte of file
 IMPORT_XML = 15  # bytes while reading GraphML, GEXF or GML, per byte of file
+IMPORT_FOLLOWERS = 8  # bytes while reading a followers file, per byte of file
 SECONDS_PER_USER_DAY = 4e-8  # one replication of all variants, one core (docs/PERFORMANCE.md)
 
 
@@ -61,7 +62,7 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     """Estimate a resolved scenario's run with ``workers`` local worker processes.
 
     ``remote`` workers (a Dask cluster elsewhere) count for time but not for memory here.
-    Imported graphs are estimated from their files' sizes.
+    Imported graphs and followers files are estimated from their files' sizes.
     """
     audience = scenario.audience
     accounts = scenario.matrix.accounts
@@ -70,7 +71,7 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     graph = audience.import_.graph if audience.import_ else None
     if graph:
         path = resolve_path(graph, base_dir)
-        size = path.stat().st_size if path.is_file() else 0
+        size = _file_size(path)
         xml = path.suffix.lower() in (".graphml", ".gexf", ".gml")
         build = BASE_BYTES + size * (IMPORT_XML if xml else IMPORT_EDGE_LIST)
         users = size // (60 if xml else 10)  # a user per edge: an upper bound
@@ -81,6 +82,9 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
         follows = sum(min(a.followers / scale, users) for a in accounts)
         build = BASE_BYTES + int(users * degree * BUILD_PER_TIE_END + follows * BUILD_PER_FOLLOW)
         world = int((users * degree + follows) * WORLD_PER_TIE_END + users * WORLD_PER_USER)
+    followers = audience.import_.followers if audience.import_ else None
+    if followers:
+        build += _file_size(resolve_path(followers, base_dir)) * IMPORT_FOLLOWERS
     results = RESULT_PER_VALUE * reps * 3 * scenario.horizon_days * (len(accounts) + 10)
     seconds = 3 + SECONDS_PER_USER_DAY * users * scenario.horizon_days * reps / max(1, workers)
     local = 0 if remote or workers <= 1 else workers
@@ -130,6 +134,11 @@ def check_memory(scenario: Scenario, workers: int, base_dir: Path = Path("."),
             "available; lower audience.users, audience.social.mean_degree or --workers, or "
             "pass --no-memory-check (check_memory=False in Python) to run anyway")
     return est
+
+
+def _file_size(path: Path) -> int:
+    """A regular file's size (what sim.inputs reads of it), else 0: anything else is refused."""
+    return path.stat().st_size if path.is_file() else 0
 
 
 def _gib(n: float) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.state import Trace
+from sim.inputs import MAX_SCENARIO_BYTES, read_input
 from sim.runs import guard
 from sim.runs.facts import run_facts
 from sim.runs.metrics import damage, dependency, figures, robustness
@@ -199,7 +200,7 @@ def _robustness(baseline: list[Trace], shapley: np.ndarray, seed: int,
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_input(path, "scenario", MAX_SCENARIO_BYTES)).hexdigest()
 
 
 def _strongman(world: World, shapley: np.ndarray) -> int:

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from sim.errors import Issue, Loc, ScenarioError, format_path, listing
+from sim.inputs import MAX_IMPORT_BYTES, input_problem
 from sim.scenario.layout import Slot, auto_scale, expand_slots, select
 from sim.scenario.schema import (
     Amplification,
@@ -135,10 +136,11 @@ def _imports(audience: Audience, base_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     for key in ("graph", "followers"):
         value = getattr(audience.import_, key, None) if audience.import_ else None
-        if value is not None and not resolve_path(value, base_dir).is_file():
-            problems.append((("audience", "import", key),
-                             f"expected an existing file; found {value!r}, which does not "
-                             f"exist (looked in {resolve_path(value, base_dir).parent})"))
+        if value is None:
+            continue
+        problem = input_problem(resolve_path(value, base_dir), key, MAX_IMPORT_BYTES, value)
+        if problem:
+            problems.append((("audience", "import", key), problem))
     return problems
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 import typing
 from dataclasses import dataclass
@@ -18,6 +19,13 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sim.errors import Issue, Loc, ScenarioError, format_path
+from sim.inputs import (
+    MAX_ACCOUNTS_CSV_BYTES,
+    MAX_SCENARIO_BYTES,
+    input_problem,
+    open_input,
+    read_input,
+)
 from sim.scenario.checks import check_consistency
 from sim.scenario.schema import (
     EVENT_KINDS,
@@ -34,13 +42,12 @@ __all__ = ["LineMap", "describe", "load_scenario", "merge_choices", "read_yaml"]
 
 _EVENT = TypeAdapter(Event)
 _ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
-MAX_SCENARIO_BYTES = 2**20
-"""Largest scenario file read (1 MiB; the bundled ones are under 3 KB)."""
 MAX_YAML_VALUES = 1_000_000
 """Most values (scalars, lists, mappings) a scenario document may hold with its aliases
 expanded: more than a file under :data:`MAX_SCENARIO_BYTES` can spell out without them."""
 MAX_YAML_DEPTH = 64
 """Deepest nesting of a scenario document (a scenario needs 6 levels)."""
+_MERGE = "tag:yaml.org,2002:merge"  # the tag of a merge key, <<
 _BRANCH = re.compile(r"constrained-\w+|literal\[.*\]|int")  # tags of a union's branches
 _COMPARISONS = (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
                 ("greater than ", "> "), ("less than ", "< "))
@@ -64,6 +71,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except ValidationError as exc:
         scenario = None
         problems += merge_choices([describe(err) for err in exc.errors()])
+        _drop_unknown_keys(data, exc.errors())
     matrix, audience, horizon_days, amplification, events = _sections(scenario, data)
     matrix, issues, csv_rows = _with_csv_accounts(matrix, path, lines)
     problems += check_consistency(matrix, audience, horizon_days, amplification, events,
@@ -148,6 +156,14 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A mapping, its merge keys (``<<: *a``) resolved by PyYAML on a copy of the nodes:
+        the composed tree keeps each key where it was written, for line numbers and the
+        duplicate-key check (which would otherwise see a merged key beside its override)."""
+        if isinstance(node, yaml.MappingNode):
+            node = _merge_copy(node)
+        return super().construct_mapping(node, deep)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
@@ -156,6 +172,21 @@ class _Loader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, f"a value that cannot be read ({problem})", node.start_mark
             ) from None
+
+
+def _merge_copy(node: yaml.MappingNode) -> yaml.MappingNode:
+    """A mapping node copied down through its merge keys, for PyYAML's merging, which edits
+    the mapping and the mappings it merges in place."""
+    pairs = []
+    for key, value in node.value:
+        if key.tag == _MERGE and isinstance(value, yaml.MappingNode):
+            value = _merge_copy(value)
+        elif key.tag == _MERGE and isinstance(value, yaml.SequenceNode):
+            value = yaml.SequenceNode(value.tag, [
+                _merge_copy(v) if isinstance(v, yaml.MappingNode) else v for v in value.value],
+                value.start_mark, value.end_mark)
+        pairs.append((key, value))
+    return yaml.MappingNode(node.tag, pairs, node.start_mark, node.end_mark)
 
 
 def _check_size(root: yaml.Node | None) -> None:
@@ -215,8 +246,13 @@ def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: LineMap
     if matrix is None or not matrix.accounts_csv:
         return matrix, [], None
     csv_file = resolve_path(matrix.accounts_csv, path.parent)
+    problem = input_problem(csv_file, "accounts CSV", MAX_ACCOUNTS_CSV_BYTES,
+                            matrix.accounts_csv)
+    if problem:
+        return None, [Issue(str(path), "matrix.accounts_csv", problem,
+                            lines.line(("matrix", "accounts_csv")))], None
     try:
-        extra, starts = _read_csv(csv_file, str(path), lines.line(("matrix", "accounts_csv")))
+        extra, starts = _read_csv(csv_file)
     except ScenarioError as exc:
         return None, exc.issues, None
     merged = matrix.model_copy(update={"accounts": [*matrix.accounts, *extra],
@@ -234,15 +270,12 @@ def _locate(loc: Loc, msg: str, path: Path, lines: LineMap, csv_rows: _CsvRows |
     return Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
 
 
-def _read_csv(path: Path, scenario_file: str, line: int | None
-              ) -> tuple[list[AccountSpec], list[int]]:
+def _read_csv(path: Path) -> tuple[list[AccountSpec], list[int]]:
     """The CSV's accounts and the line each starts on."""
-    if not path.is_file():
-        raise ScenarioError([Issue(scenario_file or str(path), "matrix.accounts_csv",
-                                   f"expected an existing file; found {str(path)!r}", line)])
     issues, accounts, starts = [], [], []
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with io.TextIOWrapper(open_input(path, "accounts CSV", MAX_ACCOUNTS_CSV_BYTES),
+                              encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             for row in reader:
                 values = {k.strip(): v.strip() for k, v in row.items()
@@ -264,22 +297,13 @@ def _read_csv(path: Path, scenario_file: str, line: int | None
 
 
 def _read(path: Path, kind: str) -> str:
+    hint = " (long account lists belong in matrix.accounts_csv)" if kind == "scenario" else ""
+    data = read_input(path, kind, MAX_SCENARIO_BYTES, hint)
     try:
-        size = path.stat().st_size
-        if size > MAX_SCENARIO_BYTES and path.is_file():
-            hint = " (long account lists belong in matrix.accounts_csv)" \
-                if kind == "scenario" else ""
-            msg = (f"expected a {kind} file of at most {MAX_SCENARIO_BYTES // 2**20} MiB"
-                   f"{hint}; found {size:,} bytes")
-        else:
-            return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        msg = f"expected an existing {kind} file; found no such file"
-    except IsADirectoryError:
-        msg = f"expected a {kind} file; found a directory"
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"expected a readable UTF-8 text file; found {exc}"
-    raise ScenarioError([Issue(str(path), "(file)", msg)])
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Issue(str(path), "(file)", "expected a readable UTF-8 text file; "
+                                   f"found {exc}")]) from None
 
 
 def _sections(scenario: Scenario | None, data: Any) -> tuple[
@@ -304,6 +328,26 @@ def _sections(scenario: Scenario | None, data: Any) -> tuple[
                                    ("events", _EVENT))}
     return (part["matrix"], part["audience"], part["horizon_days"], items["amplification"],
             items["events"])
+
+
+def _drop_unknown_keys(data: Any, errors: list[Any]) -> None:
+    """Remove the keys pydantic reported unknown, so that the rest of their section is still
+    cross-checked (an event's ``day`` beside a misspelled key)."""
+    for err in errors:
+        if err["type"] != "extra_forbidden":
+            continue
+        *parents, key = err["loc"]
+        node = data
+        for part in parents:
+            if isinstance(node, dict) and part not in node and node.get("kind") == part:
+                continue  # the tag pydantic adds to the path of a discriminated union
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(node, dict):
+                node.pop(key, None)
 
 
 def merge_choices(problems: list[tuple[Loc, str]]) -> list[tuple[Loc, str]]:

@@ -8,6 +8,8 @@ arrays these functions produce. Large generated worlds never pass through networ
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import numpy as np
 
 from sim.errors import Issue, ScenarioError, listing
 from sim.files import replaced
+from sim.inputs import MAX_IMPORT_BYTES, open_input
 from sim.kernel.csr import CSR, label_order
 from sim.scenario.schema import ACCOUNT_PARAMS
 from sim.world.model import World
@@ -103,10 +106,12 @@ def read_social(path: Path
                                    f"{', '.join([*_READERS, *_EDGE_LISTS])}; found {suffix!r}")])
     try:
         if suffix in _READERS:
-            G = _READERS[suffix](path)
+            with open_input(path, "graph", MAX_IMPORT_BYTES) as fh:
+                G = _READERS[suffix](fh)
         else:
             G = nx.Graph()
-            G.add_edges_from(_edge_rows(path))  # nx.Graph(rows) would swallow a bad row's error
+            # nx.Graph(rows) would swallow a bad row's error
+            G.add_edges_from(_edge_rows(path, "graph"))
         social, sets, labels = from_networkx(G)
     except ScenarioError:
         raise
@@ -126,27 +131,30 @@ def read_followers(path: Path, labels: list[Any] | None, n_users: int,
     Users are matched to the imported graph's node labels when there is one, else numbered
     in order of first appearance (at most ``n_users`` of them). With ``accounts``, a row
     naming another account is reported at its row. Repeated rows count once. The first
-    20 problems are reported together.
+    20 problems are reported together (reading stops there, so that a long file of bad rows
+    takes no more memory than a good one).
     """
     position = {str(label): i for i, label in enumerate(labels)} if labels else {}
     known = None if accounts is None else set(accounts)
     sets: dict[str, list[int]] = {}
-    issues = []
-    for line, (user, account) in _edge_rows(path, numbered=True):
+    issues: list[Issue] = []
+    for line, (user, account) in _edge_rows(path, "followers", numbered=True):
         if known is not None and account not in known:
             issues.append(Issue(str(path), f"row {line}, column account", "expected an "
                                 f"account of the matrix ({listing(sorted(known))}); found "
                                 f"{account!r}", line))
-            continue
-        if labels is None and user not in position:
-            position[user] = len(position)
-        if user not in position or position[user] >= n_users:
-            issues.append(Issue(str(path), f"row {line}, column user",
-                                f"expected a user of the audience; found {user!r}", line))
-            continue
-        sets.setdefault(account, []).append(position[user])
+        else:
+            if labels is None and user not in position and len(position) < n_users:
+                position[user] = len(position)
+            if user in position:
+                sets.setdefault(account, []).append(position[user])
+            else:
+                issues.append(Issue(str(path), f"row {line}, column user",
+                                    f"expected a user of the audience; found {user!r}", line))
+        if len(issues) == 20:
+            break
     if issues:
-        raise ScenarioError(issues[:20])
+        raise ScenarioError(issues)
     return {a: np.unique(np.array(u, dtype=np.int64)) for a, u in sets.items()}
 
 
@@ -162,17 +170,19 @@ def write_graph(G: nx.Graph, path: Path) -> None:
         writer(G, tmp)
 
 
-def _edge_rows(path: Path, numbered: bool = False) -> Iterator[Any]:
+def _edge_rows(path: Path, kind: str, numbered: bool = False) -> Iterator[Any]:
     """Pairs from an edge list: CSV (with or without a header) or whitespace-separated.
 
     Columns after the first two are ignored; a row with fewer, or an empty one of the two,
-    and text that is not UTF-8 are reported at their row.
+    and text that is not UTF-8 are reported at their row. ``kind`` names the file in
+    messages.
     """
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with io.TextIOWrapper(open_input(path, kind, MAX_IMPORT_BYTES), encoding="utf-8",
+                              newline="") as fh:
             sample = fh.readline()
-            fh.seek(0)
-            rows = csv.reader(fh) if "," in sample else (line.split() for line in fh)
+            lines = itertools.chain([sample], fh)
+            rows = csv.reader(lines) if "," in sample else (line.split() for line in lines)
             for line, row in enumerate(rows, start=1):
                 if not row or row[0].startswith("#"):
                     continue
