@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import plain_text, style_axes
+from .plots import LABEL_WIDTH, plain_text, style_axes
 from .report import FIGURE_ROWS
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def plot_tornado(result: SensitivityResult) -> Figure:
             ax.barh(y + 0.4 - height * (k + 0.5), [idx[measure][i] for i in order],
                     xerr=[idx[f"{measure}_conf"][i] for i in order], height=height,
                     color=color, capsize=3, label=label)
-        ax.set_yticks(y, [plain_text(params[i].name) for i in order])
+        ax.set_yticks(y, [plain_text(params[i].name, LABEL_WIDTH) for i in order])
         xlabel = "share of variance" if first else f"effect across the range ({unit})"
         style_axes(ax, title, xlabel, grid="x")
         ax.axvline(0, color="#999999", lw=0.8)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from .checks import check_consistency
 from .config import (
     EVENT_KINDS,
+    MAX_ACCOUNTS,
     AccountSpec,
     Amplification,
     Audience,
@@ -34,7 +35,8 @@ __all__ = ["LineMap", "describe", "load_scenario", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 _EVENT = TypeAdapter(Event)
-_ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
+_ID_PATTERN = next(m.pattern for m in AccountSpec.model_fields["id"].metadata
+                   if getattr(m, "pattern", None))
 MAX_SCENARIO_BYTES = 2**20
 """Largest scenario file read (1 MiB; the bundled ones are under 3 KB)."""
 MAX_YAML_VALUES = 1_000_000
@@ -245,7 +247,11 @@ def _read_csv(path: Path, scenario_file: str, line: int | None
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
-            for row in reader:
+            for n, row in enumerate(reader):
+                if n == MAX_ACCOUNTS:
+                    raise ScenarioError([Issue(scenario_file, "matrix.accounts_csv",
+                                               f"expected at most {MAX_ACCOUNTS:,} accounts; "
+                                               f"found more rows in {path}", line)])
                 values = {k.strip(): v.strip() for k, v in row.items()
                           if isinstance(k, str) and isinstance(v, str) and v}
                 try:
@@ -353,6 +359,10 @@ def describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
         tag = found.get("kind") if isinstance(found, dict) else found
         return (*loc, "kind"), f"expected kind one of {', '.join(EVENT_KINDS)}; found " \
                                f"{_short(tag)}"
+    if kind in ("string_too_long", "too_long"):
+        unit, size = ("characters", len(found)) if kind == "string_too_long" else \
+            ("items", err["ctx"]["actual_length"])
+        return loc, f"expected at most {err['ctx']['max_length']:,} {unit}; found {size:,}"
     if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _ID_PATTERN:
         label = " (a display name with any characters goes in label)" if loc[-1] == "id" else ""
         return loc, ("expected ASCII letters, digits, '_', '.' and '-' only" + label

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shlex
 import shutil
@@ -46,7 +47,8 @@ def summary(result: RunResult) -> dict[str, Any]:
                                       "effective_voices", "trough_pct", "trough_day",
                                       "recovery_days", "cumulative_loss_pct",
                                       "reach_at_risk")},
-        "half_width_95": result.meta.get("precision"),
+        "half_width_95": {k: v if math.isfinite(v) else None  # None: one replication
+                          for k, v in (result.meta.get("precision") or {}).items()},
         "threshold": f["threshold"], "p_below": f["p_below"],
         "recovered_share": f["recovered_share"], "first_event_day": f["first_event_day"],
         "mean_daily_reach": {v: spread(result.reach[v].mean(axis=1)) for v in VARIANTS},

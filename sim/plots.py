@@ -46,6 +46,8 @@ VARIANT_LABELS: dict[str, str] = {"baseline": "Baseline (no events)",
                                   "no_leader": "Without the leader"}
 TOP_ACCOUNTS = 15
 LABELLED_NODES = 8
+LABEL_WIDTH = 48  # characters of a label drawn on a chart (tables and reports have it whole)
+DRAWN_EDGES = 200  # amplification ties drawn at most, the heaviest (each is an arrow patch)
 LAYOUT_SEED = 7
 PNG_DPI = 150
 SVG_SALT = "riskmodel"
@@ -114,7 +116,7 @@ def plot_attribution(result: RunResult) -> Figure:
 def plot_dependency(result: RunResult) -> Figure:
     """The headline: the strongman dependency index and the leader's share of reach, each
     with its P5-P95 interval."""
-    name = plain_text(_account_name(result, result.leader))
+    name = plain_text(_account_name(result, result.leader), LABEL_WIDTH)
     rows = [(f"Reach lost in a world\nwithout {name} (SDI)", result.figures.get("sdi")),
             (f"{name}'s share of\nbrand reach (Shapley)",
              result.figures.get("leader_shapley_share"))]
@@ -156,7 +158,8 @@ def plot_robustness(result: RunResult) -> Figure:
 
 def plot_influence(result: RunResult) -> Figure:
     """The account-influence graph: node size by Shapley reach, colour by role, directed
-    edges by amplification weight, labels on the largest accounts."""
+    edges by amplification weight (the heaviest ``DRAWN_EDGES``), labels on the largest
+    accounts."""
     G, sizes = _influence_graph(result)
     pos = _layout(G, result)
     fig = Figure(figsize=(10, 8), layout="constrained")
@@ -178,8 +181,10 @@ def plot_influence(result: RunResult) -> Figure:
     roles = sorted({G.nodes[n]["role"] for n in nodes}, key=list(ROLE_COLORS).index)
     ax.legend(handles=[_role_handle(r) for r in roles], loc="upper left",
               bbox_to_anchor=(1.0, 1.0), frameon=False, title="Role", fontsize=9)
-    ax.set_title("Who passes whose posts on: accounts sized by reach, arrows by amplification",
-                 loc="left", fontsize=12)
+    drawn = G.number_of_edges()
+    ax.set_title("Who passes whose posts on: accounts sized by reach, arrows by amplification"
+                 + (f"\n(the {drawn:,} heaviest of {G.graph['ties']:,} ties drawn)"
+                    if drawn < G.graph["ties"] else ""), loc="left", fontsize=12)
     ax.set_axis_off()
     return fig
 
@@ -232,8 +237,11 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     return paths
 
 
-def plain_text(text: str) -> str:
-    """User text safe from matplotlib's mathtext (a ``$`` would start a formula)."""
+def plain_text(text: str, width: int | None = None) -> str:
+    """User text safe from matplotlib's mathtext (a ``$`` would start a formula), cut to
+    ``width`` characters with an ellipsis when given."""
+    if width is not None and len(text) > width:
+        text = text[:width - 1] + "\u2026"
     return text.replace("$", r"\$")
 
 
@@ -303,7 +311,8 @@ def _account_bars(ax: Axes, result: RunResult) -> None:
             color=[ROLE_COLORS[r["role"]] for r in rows],
             edgecolor=["black" if k else "none" for k in is_leader],
             linewidth=[2.0 if k else 0.0 for k in is_leader], error_kw={"lw": 1, "capsize": 2})
-    labels = [plain_text(r["label"]) + (" (leader)" if k else "") for r, k in zip(rows, is_leader)]
+    labels = [plain_text(r["label"], LABEL_WIDTH) + (" (leader)" if k else "")
+              for r, k in zip(rows, is_leader)]
     ax.set_yticks(y, labels)
     for tick, k in zip(ax.get_yticklabels(), is_leader):
         tick.set_fontweight("bold" if k else "normal")
@@ -353,8 +362,10 @@ def _influence_graph(result: RunResult) -> tuple[nx.DiGraph, dict[str, float]]:
     G = nx.DiGraph()
     G.add_nodes_from((a.id, {"role": a.role}) for a in result.accounts)
     src, dst = np.nonzero(result.amplification)
-    G.add_weighted_edges_from(
-        (ids[i], ids[j], float(result.amplification[i, j])) for i, j in zip(src, dst) if i != j)
+    heaviest = np.argsort(-result.amplification[src, dst], kind="stable")[:DRAWN_EDGES]
+    G.add_weighted_edges_from((ids[src[k]], ids[dst[k]], float(result.amplification[src[k],
+                               dst[k]])) for k in np.sort(heaviest))
+    G.graph["ties"] = len(src)
     sizes = {acc: 60.0 + 2400.0 * max(r, 0.0) / top for acc, r in zip(ids, reach)}
     return G, sizes
 
@@ -378,8 +389,9 @@ def _node_labels(ax: Axes, result: RunResult, pos: dict[str, np.ndarray],
         shown.append(result.leader)
     for n in shown:
         radius = np.sqrt(sizes[n]) / 2  # node sizes are marker areas in points squared
-        ax.annotate(plain_text(_account_name(result, n)), pos[n], xytext=(0, radius + 2),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=9,
+        ax.annotate(plain_text(_account_name(result, n), LABEL_WIDTH), pos[n],
+                    xytext=(0, radius + 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=9,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.75})
 

@@ -38,7 +38,8 @@ class RunResult:
     Attributes
     ----------
     scenario : Scenario
-        The resolved scenario as run (layout expanded, defaults filled).
+        The resolved scenario as run (layout expanded, defaults filled, imported follower
+        counts as the accounts' followers).
     scale : float
         Real people per simulated user.
     n_users : int

@@ -299,7 +299,7 @@ def test_all_errors_of_a_file_are_reported_together(tmp_path):
 def test_invalid_horizon_is_reported_once(tmp_path):
     """A bad horizon_days is its own issue; the events' days are not checked against it."""
     path = _write(tmp_path, LAYOUT + "horizon_days: -3\nevents:\n"
-                                     "  - kind: exit\n    target: brand\n    day: 1\n")
+                                     "  - kind: exit\n    target: leader_1\n    day: 1\n")
     [issue] = _issues(path)
     _assert_issue(issue, path, "horizon_days", 3, "expected >= 1; found -3")
 
