@@ -135,6 +135,12 @@ def show(file: ScenarioFile) -> None:
     """Print the resolved scenario as YAML: defaults filled in, layout expanded."""
     with user_errors():
         resolved = resolve_scenario(load_scenario(file))
+    imports = resolved.audience.import_
+    if imports and imports.graph:
+        typer.echo(f"# audience: the users, ties and any follower sets of {imports.graph}")
+    if imports and imports.followers:
+        typer.echo(f"# accounts' followers: the counts in {imports.followers}, not the values "
+                   "below")
     typer.echo(yaml.safe_dump(resolved.to_yaml_dict(), sort_keys=False, allow_unicode=True),
                nl=False)
 

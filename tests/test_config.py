@@ -42,7 +42,7 @@ def _description(prop: dict) -> str | None:
     ("1+0+1+0", dict(brand=1, self_operated=0, leader=1, dealer=0, employee=0)),
     ("1+2+3+4+5", dict(brand=1, self_operated=2, leader=3, dealer=4, employee=5)),
     (" 1 + 2 + 3 + 4 ", dict(brand=1, self_operated=2, leader=3, dealer=4, employee=0)),
-    ("1+10+100+1000+0", dict(brand=1, self_operated=10, leader=100, dealer=1000, employee=0)),
+    ("1+10+100+800+0", dict(brand=1, self_operated=10, leader=100, dealer=800, employee=0)),
 ])
 def test_parse_layout_counts_accounts_per_role(text, expected):
     """A 4-term layout is brand+self-operated+leader+dealer; a 5th term counts employees."""

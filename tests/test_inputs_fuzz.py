@@ -1,12 +1,19 @@
 """Random and mutated inputs for the scenario loader and every import reader: each gives a
-result or a ScenarioError naming the file, never a traceback or a hang."""
+result or a ScenarioError naming the file, never a traceback or a hang.
+
+The tests are bounded whether or not ``CI`` is set: a fixed number of examples, a deadline per
+example, and an address-space cap, so that an input the schema's limits miss fails its test
+(``MemoryError``) instead of exhausting the machine.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +21,29 @@ from sim import Scenario, ScenarioError, load_scenario
 from sim.world.graph import read_followers, read_social
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 150))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
+FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10),
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+HEADROOM = 2**30  # address space a fuzz test may add to what the process has mapped
+
+
+@pytest.fixture(autouse=True)
+def bounded_memory():
+    """Cap this process's address space at what it has mapped plus ``HEADROOM`` while a
+    fuzz test runs, and restore the limit afterwards (Linux; elsewhere uncapped)."""
+    try:
+        import resource
+
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (ImportError, OSError):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = pages * os.sysconf("SC_PAGE_SIZE") + HEADROOM
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 SCENARIO = """\
 name: fuzz

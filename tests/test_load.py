@@ -334,7 +334,7 @@ def test_merge_key_override_wins_and_is_no_duplicate(tmp_path):
         matrix:
           layout: 1+1+2+1
         events:
-          - &exit {kind: exit, target: brand, day: 10}
+          - &exit {kind: exit, target: leader_1, day: 10}
           - <<: *exit
             day: 20
             unfollow_share: 0.5
@@ -351,7 +351,7 @@ def test_real_duplicate_key_is_still_refused_beside_a_merge(tmp_path):
         matrix:
           layout: 1+1+2+1
         events:
-          - &exit {kind: exit, target: brand, day: 10}
+          - &exit {kind: exit, target: leader_1, day: 10}
           - <<: *exit
             day: 20
             day: 30
@@ -364,7 +364,7 @@ def test_real_duplicate_key_is_still_refused_beside_a_merge(tmp_path):
 def test_invalid_horizon_is_reported_once(tmp_path):
     """A bad horizon_days is its own issue; the events' days are not checked against it."""
     path = _write(tmp_path, LAYOUT + "horizon_days: -3\nevents:\n"
-                                     "  - kind: exit\n    target: brand\n    day: 1\n")
+                                     "  - kind: exit\n    target: leader_1\n    day: 1\n")
     [issue] = _issues(path)
     _assert_issue(issue, path, "horizon_days", 3, "expected >= 1; found -3")
 

@@ -24,9 +24,17 @@ from sim.runs.montecarlo import Progress, run
 from sim.runs.results import RunResult
 from sim.scenario.checks import check_scenario
 from sim.scenario.layout import expand_accounts, resolve_scenario, select
-from sim.scenario.load import load_scenario
+from sim.scenario.load import LineMap, load_scenario, read_yaml
 from sim.scenario.overrides import merge
-from sim.scenario.schema import Event, Matrix, Normalize, Scenario, Variant
+from sim.scenario.schema import (
+    MAX_POSTS_PER_DAY,
+    MAX_VARIANTS,
+    Event,
+    Matrix,
+    Normalize,
+    Scenario,
+    Variant,
+)
 
 __all__ = ["COMPARED", "Comparison", "Layout", "applicable_events", "compare", "efficient",
            "layout_figures", "monthly_cost", "posts_per_day", "prepare", "variants_from_files",
@@ -74,7 +82,12 @@ def variants_from_files(paths: Sequence[str | Path]) -> tuple[Scenario, list[Var
     """Scenario files as layouts to compare: the first file gives the audience, events,
     dynamics, seed and replications; every file (the first included) gives a layout, its
     matrix and amplification, named after the file's scenario."""
+    if len(paths) > MAX_VARIANTS:
+        raise ScenarioError([Issue(str(paths[0]), "(files)", f"expected at most "
+                                   f"{MAX_VARIANTS} scenario files to compare; found "
+                                   f"{len(paths)}")])
     scenarios = [load_scenario(p) for p in paths]
+    _same_horizon(paths, scenarios)
     with_variants = [str(p) for p, s in zip(paths, scenarios) if s.variants]
     if with_variants:
         raise ScenarioError([Issue(with_variants[0], "variants", "expected plain scenario "
@@ -90,6 +103,20 @@ def variants_from_files(paths: Sequence[str | Path]) -> tuple[Scenario, list[Var
                         matrix=Matrix.model_validate(s.matrix.model_dump(by_alias=True)),
                         amplification=s.amplification) for s in scenarios]
     return scenarios[0], variants
+
+
+def _same_horizon(paths: Sequence[str | Path], scenarios: list[Scenario]) -> None:
+    """Refuse a later file that states another horizon than the first's: layouts are
+    compared over one horizon, and the first file gives it."""
+    first = scenarios[0].horizon_days
+    issues = [Issue(str(p), "horizon_days", f"expected the first file's horizon_days "
+                    f"({first}; layouts are compared over one horizon, the first file's) or "
+                    f"none; found {s.horizon_days}",
+                    LineMap(read_yaml(Path(p), "scenario")[0]).line(("horizon_days",)))
+              for p, s in zip(paths[1:], scenarios[1:])
+              if "horizon_days" in s.model_fields_set and s.horizon_days != first]
+    if issues:
+        raise ScenarioError(issues)
 
 
 def prepare(base: Scenario, variants: Sequence[Variant], base_dir: str | Path = ".",
@@ -128,6 +155,12 @@ def prepare(base: Scenario, variants: Sequence[Variant], base_dir: str | Path = 
         resolved = resolved.model_copy(update={"audience": audience})
         factor = _factor(resolved, normalize, reference, where)
         resolved = with_cadence(resolved, factor)
+        busiest = max(a.posts_per_day for a in resolved.matrix.accounts)
+        if busiest > MAX_POSTS_PER_DAY:
+            raise ScenarioError([Issue(where, "normalize", f"expected at most "
+                                       f"{MAX_POSTS_PER_DAY:g} posts per day of an account "
+                                       f"once normalized by {normalize} (rates x "
+                                       f"{factor:.3g}); found {busiest:.3g}")])
         check_scenario(resolved, Path(base_dir), f"{where} (scale held at the first "
                        f"layout's {reference['scale'] or 0:,.1f} people per simulated user)")
         layouts.append(Layout(v.name, v.description, resolved, factor, tuple(skipped)))

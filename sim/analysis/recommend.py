@@ -29,9 +29,9 @@ from sim.runs.figures import format_people
 from sim.runs.metrics import summarize
 from sim.runs.montecarlo import Progress, run
 from sim.runs.pool import WorkerPool
-from sim.scenario.layout import resolve_scenario
+from sim.scenario.layout import expand_accounts, resolve_scenario, select
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import Scenario, parse_layout
+from sim.scenario.schema import MAX_ACCOUNTS, Scenario, parse_layout
 
 __all__ = ["CADENCES", "COUNTS", "Candidate", "Recommendation", "recommend"]
 
@@ -165,7 +165,7 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
         Largest strongman dependency index (mean) a pick may have.
     replications, users : int, optional
         Replications and simulated users per candidate (users default: the scenario's, at
-        most :data:`USERS`).
+        most :data:`USERS`; an imported graph's users are its own).
     max_evaluations : int
         Most candidates simulated.
 
@@ -186,9 +186,11 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
         scenario = load_scenario(scenario)
     base_dir = Path(base_dir or ".")
     users = min(scenario.audience.users, USERS) if users is None else users
-    base = scenario.model_copy(update={
-        "replications": replications, "variants": [],
-        "audience": scenario.audience.model_copy(update={"users": users})})
+    imported = scenario.audience.import_ and scenario.audience.import_.graph
+    audience = scenario.audience if imported else \
+        scenario.audience.model_copy(update={"users": users})
+    base = scenario.model_copy(update={"replications": replications, "variants": [],
+                                       "audience": audience})
     scale = resolve_scenario(base).audience.scale
     space = _Space(base, scale)
     cheapest = space.cost((0, 0, 0, 0))
@@ -221,7 +223,8 @@ def _search(space: _Space, budget: float, max_sdi: float | None, max_evaluations
         keys = list(itertools.product(*(range(0, n, step) for n in sizes[:-1]),
                                       [CADENCES.index(1.0)])) \
             if step == STEPS[0] else _neighbours(frontier, step, sizes)
-        keys = [k for k in dict.fromkeys(keys) if k not in evaluated and space.cost(k) <= budget]
+        keys = [k for k in dict.fromkeys(keys) if k not in evaluated
+                and 1 + sum(space.counts(k).values()) <= MAX_ACCOUNTS and space.cost(k) <= budget]
         batch = keys[:max_evaluations - len(evaluated)]
         capped = capped or len(batch) < len(keys)
         total = len(evaluated) + len(batch)
@@ -277,12 +280,18 @@ class _Space:
         return counts | {"employee": self.layout.get("employee", 0)}
 
     def scenario(self, key: tuple[int, ...]) -> Scenario:
+        """The candidate's resolved scenario: events and amplification edges that name a
+        role it has no accounts of do not happen to it."""
         c = self.counts(key)
         layout = f"1+{c['self_operated']}+{c['leader']}+{c['dealer']}+{c['employee']}"
         shaped = self.base.model_copy(update={
             "matrix": self.base.matrix.model_copy(update={"layout": layout}), "events": []})
         kept, _ = applicable_events(self.base.events, shaped)
-        resolved = resolve_scenario(shaped.model_copy(update={"events": kept}))
+        accounts = expand_accounts(shaped.matrix)
+        edges = [e for e in self.base.amplification
+                 if select(e.source, accounts) and select(e.target, accounts)]
+        resolved = resolve_scenario(shaped.model_copy(update={"events": kept,
+                                                              "amplification": edges}))
         resolved = resolved.model_copy(update={
             "audience": resolved.audience.model_copy(update={"scale": self.scale})})
         return with_cadence(resolved, float(self.levels["cadence"][key[-1]]))

@@ -23,14 +23,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import Issue, ScenarioError, format_path
-from sim.runs.batch import run_many
+from sim.runs.batch import MAX_RUNS, check_runs, run_many
 from sim.runs.figures import FIGURES
 from sim.runs.metrics import damage
 from sim.runs.montecarlo import Progress, prepare
 from sim.runs.results import RunResult
 from sim.scenario.load import LineMap, describe, read_yaml
 from sim.scenario.overrides import override
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import MAX_LABEL, Scenario
 
 __all__ = [
     "ANALYSED",
@@ -72,8 +72,9 @@ class _Spec(BaseModel):
 class Parameter(_Spec):
     """One uncertain input: a key path and its range or distribution."""
 
-    key: str = Field(description="Scenario key path, as for --set.")
-    label: str | None = Field(None, description="Its name in sentences and charts.")
+    key: str = Field(max_length=MAX_LABEL, description="Scenario key path, as for --set.")
+    label: str | None = Field(None, max_length=MAX_LABEL, description="Its name in "
+                              f"sentences and charts, at most {MAX_LABEL} characters.")
     bounds: list[float] | None = Field(None, description="[low, high]: uniform on the range.")
     dist: Literal["unif", "logunif", "triang", "norm", "truncnorm", "lognorm"] | None = Field(
         None, description="A SALib distribution, with its params.")
@@ -122,13 +123,14 @@ class SensitivitySpec(_Spec):
 
     parameters: list[Parameter] = Field(min_length=1, description="The uncertain inputs.")
     method: Literal["sobol", "morris"] = Field("sobol", description="Sobol or Morris.")
-    samples: int | None = Field(None, ge=2, description="Sobol base samples N (a power of 2; "
-                                "N(D+2) runs) or Morris trajectories (N(D+1) runs). Default "
-                                "64 for Sobol, 20 for Morris.")
+    samples: int | None = Field(None, ge=2, le=MAX_RUNS, description="Sobol base samples N "
+                                "(a power of 2; N(D+2) runs) or Morris trajectories (N(D+1) "
+                                f"runs), at most {MAX_RUNS:,} runs. Default 64 for Sobol, 20 "
+                                "for Morris.")
     replications: int = Field(2, ge=1, description="Replications per sample, averaged.")
     users: int | None = Field(5000, ge=10, description="Simulated users per sample, unless "
-                              "a parameter or fixed sets audience.users; null keeps the "
-                              "scenario's.")
+                              "a parameter or fixed sets audience.users or the scenario "
+                              "imports a graph; null keeps the scenario's.")
     seed: int | None = Field(None, ge=0, description="Seed of the sample design. Default: "
                              "the scenario's seed.")
     fixed: dict[str, Any] = Field(default_factory=dict, description="Key paths set in every "
@@ -147,11 +149,13 @@ class SensitivitySpec(_Spec):
     def n(self) -> int:
         return self.samples or DEFAULT_SAMPLES[self.method]
 
-    def settings(self) -> dict[str, Any]:
-        """Every key set in all samples: ``fixed``, the replications and the audience."""
+    def settings(self, imported_graph: bool = False) -> dict[str, Any]:
+        """Every key set in all samples: ``fixed``, the replications and the audience (whose
+        users an imported graph gives)."""
         fixed = {**self.fixed, "replications": self.replications}
         varied = {p.key for p in self.parameters}
-        if self.users is not None and "audience.users" not in set(fixed) | varied:
+        if self.users is not None and not imported_graph and \
+                "audience.users" not in set(fixed) | varied:
             fixed["audience.users"] = self.users
         return fixed
 
@@ -256,8 +260,9 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
     Raises
     ------
     ScenarioError
-        A bad parameter file, or a sample the scenario does not accept (a key that does
-        not exist, a drawn value out of its range), before anything runs.
+        A bad parameter file, more than :data:`sim.batch.MAX_RUNS` runs, or a sample the
+        scenario does not accept (a key that does not exist, a drawn value out of its
+        range), before anything runs.
     """
     started = time.perf_counter()
     origin = str(params) if not isinstance(params, SensitivitySpec) else "parameters"
@@ -273,8 +278,12 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
                  for i, p in enumerate(spec.parameters) if p.salib()[0] not in BOUNDED]
     if spec.method == "morris" and unbounded:
         raise ScenarioError(unbounded)
+    check_runs(spec.n * (len(spec.parameters) + (2 if spec.method == "sobol" else 1)),
+               "--samples" if samples else origin, "samples",
+               f"{spec.n:,} {spec.method} samples of {len(spec.parameters)} parameter(s)")
     base, base_dir, meta = prepare(scenario, base_dir)
-    base = override(base, spec.settings(), origin=f"{origin} (fixed settings)",
+    imported = bool(base.audience.import_ and base.audience.import_.graph)
+    base = override(base, spec.settings(imported), origin=f"{origin} (fixed settings)",
                     base_dir=base_dir)
     x = design(spec, base.seed if spec.seed is None else spec.seed)
     scenarios = [override(base, values, origin=f"{origin} (sample {j}: " + ", ".join(

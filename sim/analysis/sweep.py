@@ -10,6 +10,7 @@ the base scenario gives exactly the figures of :func:`sim.run` on it.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Issue, ScenarioError
-from sim.runs.batch import run_many
+from sim.runs.batch import check_runs, run_many
 from sim.runs.metrics import STATS
 from sim.runs.montecarlo import Progress, prepare
 from sim.runs.results import RunResult, summary
@@ -109,13 +110,16 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]],
     ------
     ScenarioError
         A key that does not exist or a value the scenario does not accept, named with its
-        ``--set`` option, before anything runs.
+        ``--set`` option, or a grid of more than :data:`sim.batch.MAX_RUNS` points, before
+        anything runs.
     """
     started = time.perf_counter()
     base, base_dir, meta = prepare(scenario, base_dir, replications=replications, seed=seed)
     if not grid or any(not values for values in grid.values()):
         raise ScenarioError([Issue("--set", "(grid)", "expected at least one key with at "
                                    "least one value")])
+    check_runs(math.prod(len(v) for v in grid.values()), "--set", "(grid)",
+               " x ".join(f"{len(v):,} values of {k}" for k, v in grid.items()))
     points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     scenarios = [override(base, point, origin="--set " + ", ".join(
         f"{k}={v}" for k, v in point.items()), base_dir=base_dir) for point in points]

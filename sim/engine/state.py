@@ -25,6 +25,7 @@ __all__ = ["ResponseState", "ScandalState", "State", "Trace"]
 
 _RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
 _POSTS, _DAY = 0, 1
+CDF_TABLES = 16  # Poisson tables kept per replication (a succession's ramp makes one a day)
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,10 @@ class State:
         if self.dyn.posting == "regular":
             whole = np.floor(mean)
             return (whole + (u < mean - whole)).astype(np.int64)
-        key = mean.tobytes()  # rates change only at events: keep their tables
+        key = mean.tobytes()  # rates change only at events: keep their latest tables
         if key not in self._cdf:
+            if len(self._cdf) == CDF_TABLES:
+                del self._cdf[next(iter(self._cdf))]
             self._cdf[key] = poisson_cdf(mean)
         return poisson_counts(mean, u, self._cdf[key])
 

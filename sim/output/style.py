@@ -10,8 +10,10 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["ROLE_COLORS", "plain_text", "save_figure", "style_axes"]
+__all__ = ["LABEL_WIDTH", "ROLE_COLORS", "plain_text", "save_figure", "style_axes"]
 
+
+LABEL_WIDTH = 48  # characters of a label drawn on a chart (tables and reports have it whole)
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 ROLE_COLORS: dict[str, str] = {"brand": "#0072B2", "self_operated": "#56B4E9",
@@ -37,8 +39,11 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     return paths
 
 
-def plain_text(text: str) -> str:
-    """User text safe from matplotlib's mathtext (a ``$`` would start a formula)."""
+def plain_text(text: str, width: int | None = None) -> str:
+    """User text safe from matplotlib's mathtext (a ``$`` would start a formula), cut to
+    ``width`` characters with an ellipsis when given."""
+    if width is not None and len(text) > width:
+        text = text[:width - 1] + "\u2026"
     return text.replace("$", r"\$")
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine.state import Trace
+from sim.errors import Issue, ScenarioError
 from sim.runs import guard
 from sim.runs.montecarlo import Progress, run_world
 from sim.runs.pool import WorkerPool
@@ -32,7 +33,18 @@ from sim.scenario.schema import Scenario
 from sim.world.build import build_world
 from sim.world.model import World
 
-__all__ = ["run_many"]
+__all__ = ["MAX_RUNS", "check_runs", "run_many"]
+
+MAX_RUNS = 2**14
+"""Most scenarios one sweep or sensitivity analysis runs: each is kept with its result, and
+even at a second a run they take hours."""
+
+
+def check_runs(n_runs: int, origin: str, key: str, what: str) -> None:
+    """Refuse a batch of more than :data:`MAX_RUNS` scenarios, before any is built."""
+    if n_runs > MAX_RUNS:
+        raise ScenarioError([Issue(origin, key, f"expected at most {MAX_RUNS:,} runs; found "
+                                   f"{n_runs:,} ({what})")])
 
 
 def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
@@ -50,15 +62,14 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
     progress : callable, optional
         Called with (replications done, replications in all) over all scenarios.
     check_memory : bool
-        Refuse (:class:`RunError`) when the largest scenario's estimated memory with these
-        workers exceeds the memory available (:mod:`sim.runs.guard`).
+        Refuse (:class:`RunError`) when the estimated memory (the largest scenario's with
+        these workers, and every other's result) exceeds the memory available
+        (:func:`sim.runs.guard.estimate_batch`).
     """
     workers = max(1, workers or os.cpu_count() or 1)
     resolved = [resolve_scenario(s) for s in scenarios]
     if check_memory and scenarios:
-        largest = max(resolved, key=lambda s: guard.estimate(s, workers, Path(base_dir))
-                      .peak_bytes)
-        guard.check_memory(largest, workers, Path(base_dir))
+        guard.check_memory(resolved, workers, Path(base_dir))
     tally = _Tally(scenarios, progress)
     if workers == 1:
         results = []

@@ -10,14 +10,15 @@ limit when lower) and the run refused when it does not fit.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sim.errors import RunError
 from sim.scenario.layout import auto_scale
 from sim.scenario.schema import Scenario, resolve_path
 
-__all__ = ["Estimate", "available_memory", "check_memory", "estimate"]
+__all__ = ["Estimate", "available_memory", "check_memory", "estimate", "estimate_batch"]
 
 MIB = 2**20
 BASE_BYTES = 240 * MIB  # the command with numpy, numba, scipy and networkx loaded
@@ -26,12 +27,19 @@ BUILD_PER_TIE_END = 50  # bytes while generating the social graph, per user and 
 BUILD_PER_FOLLOW = 32  # bytes while drawing follower sets, per simulated follow
 WORLD_PER_TIE_END = 4  # bytes of the compiled graphs: int32 column per tie end or follow
 WORLD_PER_USER = 8  # bytes of row pointers per user
+WORLD_PER_PAIR = 8  # bytes of the dense amplification weights per pair of accounts
 ENGINE_PER_USER = 250  # bytes of a replication's state per user, in each worker
-RESULT_PER_VALUE = 16  # bytes per recorded value (one account or figure, one day)
+ENGINE_PER_EVENT_USER = 5  # bytes per user of a scandal's trust loss or a response's reach
+ENGINE_PER_ACCOUNT = MIB  # an account's random-stream rows in a replication's live states
+ENGINE_PER_ACCOUNT_DAY = 16  # bytes of an account's posting uniforms per day
+ENGINE_STATES = 3  # live states of a replication (the baseline, a fork and its copy)
+RESULT_PER_VALUE = 16  # bytes per recorded value, with its copy in transit
 IMPORT_EDGE_LIST = 50  # bytes while reading an edge list, per byte of file
 IMPORT_XML = 15  # bytes while reading GraphML, GEXF or GML, per byte of file
 IMPORT_FOLLOWERS = 8  # bytes while reading a followers file, per byte of file
 SECONDS_PER_USER_DAY = 4e-8  # one replication of all variants, one core (docs/PERFORMANCE.md)
+SECONDS_PER_DAY = 4e-4  # the same, per day whatever the size (SimPy, array calls)
+SECONDS_PER_ACCOUNT_DAY = 1.5e-5  # the same, per account and day
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class Estimate:
     worker_bytes: int
     workers: int
     seconds: float
+    runs: int = 1
 
     @property
     def peak_bytes(self) -> int:
@@ -52,9 +61,10 @@ class Estimate:
         """One line: the peak and its parts, and the time."""
         workers = (f"{self.workers} worker(s) of {_gib(self.worker_bytes)}, each holding a "
                    "copy of the world" if self.workers else "in this process")
+        runs = f", over {self.runs:,} runs whose results are kept" if self.runs > 1 else ""
         return (f"about {_gib(self.peak_bytes)} of memory (building the world "
-                f"{_gib(self.build_bytes)}; running {_gib(self.run_bytes)}, {workers}) and "
-                f"about {_duration(self.seconds)}")
+                f"{_gib(self.build_bytes)}; running {_gib(self.run_bytes)}, {workers}{runs}) "
+                f"and about {_duration(self.seconds)}")
 
 
 def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
@@ -66,8 +76,7 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     """
     audience = scenario.audience
     accounts = scenario.matrix.accounts
-    reps = scenario.max_replications if scenario.replications == "auto" \
-        else int(scenario.replications)
+    n_accounts, days = len(accounts), scenario.horizon_days
     graph = audience.import_.graph if audience.import_ else None
     if graph:
         path = resolve_path(graph, base_dir)
@@ -85,13 +94,44 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     followers = audience.import_.followers if audience.import_ else None
     if followers:
         build += _file_size(resolve_path(followers, base_dir)) * IMPORT_FOLLOWERS
-    results = RESULT_PER_VALUE * reps * 3 * scenario.horizon_days * (len(accounts) + 10)
-    seconds = 3 + SECONDS_PER_USER_DAY * users * scenario.horizon_days * reps / max(1, workers)
+    pairs = WORLD_PER_PAIR * n_accounts**2
+    world += pairs
+    n_user_events = sum(e.kind in ("scandal", "crisis_response") for e in scenario.events)
+    engine = (ENGINE_PER_USER + ENGINE_PER_EVENT_USER * n_user_events) * users + \
+        ENGINE_STATES * pairs + n_accounts * (ENGINE_PER_ACCOUNT + ENGINE_PER_ACCOUNT_DAY * days)
+    reps = _replications(scenario)
+    seconds = 3 + reps * days * (SECONDS_PER_USER_DAY * users + SECONDS_PER_DAY
+                                 + SECONDS_PER_ACCOUNT_DAY * n_accounts) / max(1, workers)
     local = 0 if remote or workers <= 1 else workers
-    per_worker = WORKER_BYTES + world + ENGINE_PER_USER * users
-    running = BASE_BYTES + world + results + \
-        (local * per_worker if local else ENGINE_PER_USER * users)
+    per_worker = WORKER_BYTES + world + engine
+    running = BASE_BYTES + world + _result_bytes(scenario) + \
+        (local * per_worker if local else engine)
     return Estimate(int(build), int(running), int(per_worker), local, seconds)
+
+
+def _result_bytes(scenario: Scenario) -> int:
+    """Bytes of a resolved scenario's result: per replication, each variant's daily figures
+    and each account's attribution; and the amplification weights."""
+    n_accounts = len(scenario.matrix.accounts)
+    values = 24 * scenario.horizon_days + 11 * n_accounts
+    return RESULT_PER_VALUE * _replications(scenario) * values + WORLD_PER_PAIR * n_accounts**2
+
+
+def estimate_batch(scenarios: Sequence[Scenario], workers: int, base_dir: Path = Path(".")
+                   ) -> Estimate:
+    """Estimate runs of resolved scenarios one after another on one pool of ``workers``: the
+    largest run's estimate with every other run's result held beside it, and their time."""
+    estimates = [estimate(s, workers, base_dir) for s in scenarios]
+    largest = max(range(len(scenarios)), key=lambda i: estimates[i].peak_bytes)
+    kept = sum(_result_bytes(s) for i, s in enumerate(scenarios) if i != largest)
+    top = estimates[largest]
+    return replace(top, build_bytes=top.build_bytes + kept, run_bytes=top.run_bytes + kept,
+                   seconds=sum(e.seconds for e in estimates), runs=len(scenarios))
+
+
+def _replications(scenario: Scenario) -> int:
+    return scenario.max_replications if scenario.replications == "auto" \
+        else int(scenario.replications)
 
 
 def available_memory() -> int | None:
@@ -123,16 +163,22 @@ def available_memory() -> int | None:
     return free
 
 
-def check_memory(scenario: Scenario, workers: int, base_dir: Path = Path("."),
-                 remote: bool = False) -> Estimate:
-    """The run's estimate; raises :class:`RunError` when it exceeds the available memory."""
-    est = estimate(scenario, workers, base_dir, remote)
+def check_memory(scenario: Scenario | Sequence[Scenario], workers: int,
+                 base_dir: Path = Path("."), remote: bool = False) -> Estimate:
+    """The estimate of a resolved scenario's run, or of a batch of them
+    (:func:`estimate_batch`); raises :class:`RunError` when it exceeds the available
+    memory."""
+    if isinstance(scenario, Scenario):
+        est, name = estimate(scenario, workers, base_dir, remote), scenario.name
+    else:
+        est, name = estimate_batch(scenario, workers, base_dir), scenario[0].name
     free = available_memory()
     if free is not None and est.peak_bytes > free:
         raise RunError(
-            f"refused: {scenario.name} needs {est.describe()}, but {_gib(free)} of memory is "
-            "available; lower audience.users, audience.social.mean_degree or --workers, or "
-            "pass --no-memory-check (check_memory=False in Python) to run anyway")
+            f"refused: {name} needs {est.describe()}, but {_gib(free)} of memory is "
+            "available; lower audience.users, audience.social.mean_degree, the accounts, the "
+            "replications or --workers, or pass --no-memory-check (check_memory=False in "
+            "Python) to run anyway")
     return est
 
 

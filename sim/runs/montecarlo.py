@@ -228,8 +228,10 @@ def _result(scenario: Scenario, world: World, leader: int, traces: dict[str, lis
     reach = {v: stack(v, "reach") * scale for v in VARIANTS}
     shapley = stack("baseline", "shapley") * scale / days
     first = min((e.day for e in scenario.events), default=None)
+    as_built = scenario.matrix.model_copy(update={"accounts": list(world.accounts)})
     return RunResult(
-        scenario=scenario, scale=scale, n_users=world.n_users,
+        scenario=scenario.model_copy(update={"matrix": as_built}), scale=scale,
+        n_users=world.n_users,
         leader=world.accounts[leader].id, reach=reach,
         impressions={v: stack(v, "impressions") * scale for v in VARIANTS},
         trust={v: stack(v, "trust") for v in VARIANTS},

@@ -6,6 +6,7 @@ and writes them out (tables, JSON, charts, report) atomically.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ class RunResult:
     Attributes
     ----------
     scenario : Scenario
-        The resolved scenario as run (layout expanded, defaults filled).
+        The resolved scenario as run (layout expanded, defaults filled, imported follower
+        counts as the accounts' followers).
     scale : float
         Real people per simulated user.
     n_users : int
@@ -144,7 +146,8 @@ def summary(result: RunResult) -> dict[str, Any]:
                                       "effective_voices", "trough_pct", "trough_day",
                                       "recovery_days", "cumulative_loss_pct",
                                       "reach_at_risk")},
-        "half_width_95": result.meta.get("precision"),
+        "half_width_95": {k: v if math.isfinite(v) else None  # None: one replication
+                          for k, v in (result.meta.get("precision") or {}).items()},
         "threshold": f["threshold"], "p_below": f["p_below"],
         "recovered_share": f["recovered_share"], "first_event_day": f["first_event_day"],
         "mean_daily_reach": {v: summarize(result.reach[v].mean(axis=1)) for v in VARIANTS},

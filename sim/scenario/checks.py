@@ -1,8 +1,10 @@
 """Consistency checks across a scenario's sections, after each section is valid on its own.
 
-Pydantic checks each value; these check what relates values to each other: account ids
-are unique, references name accounts that exist, days fall within the horizon, the matrix
-fits its layout and the audience, and imported files exist.
+Pydantic checks each value; these check what relates values to each other: the matrix has
+at most :data:`~sim.config.MAX_ACCOUNTS` accounts (counted before the layout is expanded),
+account ids are unique, references name accounts that exist, events mean something, days
+fall within the horizon, the matrix fits its layout and the audience, and imported files
+exist.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from sim.errors import Issue, Loc, ScenarioError, format_path, listing
 from sim.inputs import MAX_IMPORT_BYTES, input_problem
 from sim.scenario.layout import Slot, auto_scale, expand_slots, select
 from sim.scenario.schema import (
+    MAX_ACCOUNTS,
+    MAX_PEOPLE,
+    ROLES,
     Amplification,
     Audience,
     Event,
@@ -50,6 +55,9 @@ def check_consistency(
         problems += _imports(audience, base_dir) + _audience(audience)
     if matrix is None:
         return problems
+    size = _size(matrix)
+    if size:
+        return problems + size
     slots = expand_slots(matrix)
     problems += _matrix(matrix, slots)
     accounts = [s.account for s in slots]
@@ -58,7 +66,8 @@ def check_consistency(
         problems += _ref(("amplification", i, "source"), edge.source, accounts, ids)
         problems += _ref(("amplification", i, "target"), edge.target, accounts, ids)
     for i, event in events:
-        problems += _ref(("events", i, "target"), event.target, accounts, ids)
+        found = _ref(("events", i, "target"), event.target, accounts, ids)
+        problems += found or _meaningless(i, event, matrix, accounts)
         if event.kind == "succession":
             if event.predecessor is not None:
                 problems += _ref(("events", i, "predecessor"), event.predecessor, accounts,
@@ -80,6 +89,37 @@ def check_scenario(scenario: Scenario, base_dir: Path, source: str = "scenario")
                                  list(enumerate(scenario.events)), base_dir)
     if problems:
         raise ScenarioError([Issue(source, format_path(loc), msg) for loc, msg in problems])
+
+
+def _size(matrix: Matrix) -> list[Problem]:
+    """More accounts than :data:`MAX_ACCOUNTS`, counted before the layout is expanded."""
+    counts = parse_layout(matrix.layout) if matrix.layout else dict.fromkeys(ROLES, 0)
+    named = Counter(a.role for a in matrix.accounts)
+    total = sum(max(counts[r], named[r]) for r in ROLES)
+    if total <= MAX_ACCOUNTS:
+        return []
+    return [(("matrix", "accounts"), f"expected at most {MAX_ACCOUNTS:,} accounts (the layout "
+             f"and the named accounts together); found {total:,}")]
+
+
+def _meaningless(i: int, event: Event, matrix: Matrix, accounts: list) -> list[Problem]:
+    """Events that name existing accounts but cannot mean anything: an exit of the brand
+    account, a succession whose predecessor is among its successors."""
+    targets = [accounts[j] for j in select(event.target, accounts)]
+    if event.kind == "exit" and any(a.role == "brand" for a in targets):
+        return [(("events", i, "target"), "expected an account other than the brand account "
+                 "(an exit stops an account carrying the brand, which the brand account is; "
+                 f"a ban removes it); found {event.target!r}")]
+    predecessor = getattr(event, "predecessor", None)
+    if event.kind == "succession" and (predecessor or matrix.leader) in {a.id for a in targets}:
+        if predecessor:
+            return [(("events", i, "predecessor"), "expected an account other than the "
+                     f"successor (the target); found {predecessor!r}, which the target "
+                     f"{event.target!r} names too")]
+        return [(("events", i, "target"), "expected successors other than the predecessor "
+                 f"(matrix.leader, {matrix.leader!r}); found {event.target!r}, which names "
+                 "it")]
+    return []
 
 
 def _matrix(matrix: Matrix, slots: list[Slot]) -> list[Problem]:
@@ -150,9 +190,18 @@ def _audience(audience: Audience) -> list[Problem]:
     if audience.users > MAX_USERS:
         problems.append((("audience", "users"), f"expected at most {MAX_USERS:,} simulated "
                          f"users (user numbers are 32-bit); found {audience.users:,}"))
+    imported = bool(audience.import_ and audience.import_.graph)
+    if imported and "users" in audience.model_fields_set:
+        problems.append((("audience", "users"), "expected no audience.users with "
+                         "audience.import.graph (the imported graph's users are the "
+                         f"audience); found {audience.users:,}"))
+    if not imported and audience.scale and audience.users * audience.scale > MAX_PEOPLE:
+        problems.append((("audience", "scale"), f"expected at most {MAX_PEOPLE:,} real people "
+                         f"(audience.users x audience.scale); found "
+                         f"{_count(audience.users * audience.scale)} ({audience.users:,} x "
+                         f"{audience.scale:g})"))
     social = audience.social
-    if not (audience.import_ and audience.import_.graph) and \
-            social.mean_degree >= social.max_degree:
+    if not imported and social.mean_degree >= social.max_degree:
         problems.append((("audience", "social", "mean_degree"), "expected less than "
                          f"audience.social.max_degree ({social.max_degree:,}); found "
                          f"{social.mean_degree:g}"))

@@ -29,6 +29,7 @@ from sim.inputs import (
 from sim.scenario.checks import check_consistency
 from sim.scenario.schema import (
     EVENT_KINDS,
+    MAX_ACCOUNTS,
     AccountSpec,
     Amplification,
     Audience,
@@ -41,7 +42,8 @@ from sim.scenario.schema import (
 __all__ = ["LineMap", "describe", "load_scenario", "merge_choices", "read_yaml"]
 
 _EVENT = TypeAdapter(Event)
-_ID_PATTERN = AccountSpec.model_fields["id"].metadata[0].pattern
+_ID_PATTERN = next(m.pattern for m in AccountSpec.model_fields["id"].metadata
+                   if getattr(m, "pattern", None))
 MAX_YAML_VALUES = 1_000_000
 """Most values (scalars, lists, mappings) a scenario document may hold with its aliases
 expanded: more than a file under :data:`MAX_SCENARIO_BYTES` can spell out without them."""
@@ -252,7 +254,7 @@ def _with_csv_accounts(matrix: Matrix | None, path: Path, lines: LineMap
         return None, [Issue(str(path), "matrix.accounts_csv", problem,
                             lines.line(("matrix", "accounts_csv")))], None
     try:
-        extra, starts = _read_csv(csv_file)
+        extra, starts = _read_csv(csv_file, str(path), lines.line(("matrix", "accounts_csv")))
     except ScenarioError as exc:
         return None, exc.issues, None
     merged = matrix.model_copy(update={"accounts": [*matrix.accounts, *extra],
@@ -270,14 +272,19 @@ def _locate(loc: Loc, msg: str, path: Path, lines: LineMap, csv_rows: _CsvRows |
     return Issue(str(path), format_path(lines.clean(loc)), msg, lines.line(loc))
 
 
-def _read_csv(path: Path) -> tuple[list[AccountSpec], list[int]]:
+def _read_csv(path: Path, scenario_file: str, line: int | None
+              ) -> tuple[list[AccountSpec], list[int]]:
     """The CSV's accounts and the line each starts on."""
     issues, accounts, starts = [], [], []
     try:
         with io.TextIOWrapper(open_input(path, "accounts CSV", MAX_ACCOUNTS_CSV_BYTES),
                               encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
-            for row in reader:
+            for n, row in enumerate(reader):
+                if n == MAX_ACCOUNTS:
+                    raise ScenarioError([Issue(scenario_file, "matrix.accounts_csv",
+                                               f"expected at most {MAX_ACCOUNTS:,} accounts; "
+                                               f"found more rows in {path}", line)])
                 values = {k.strip(): v.strip() for k, v in row.items()
                           if isinstance(k, str) and isinstance(v, str) and v}
                 try:
@@ -396,6 +403,10 @@ def describe(err: Any, within: Loc = ()) -> tuple[Loc, str]:
         tag = found.get("kind") if isinstance(found, dict) else found
         return (*loc, "kind"), f"expected kind one of {', '.join(EVENT_KINDS)}; found " \
                                f"{_short(tag)}"
+    if kind in ("string_too_long", "too_long"):
+        unit, size = ("characters", len(found)) if kind == "string_too_long" else \
+            ("items", err["ctx"]["actual_length"])
+        return loc, f"expected at most {err['ctx']['max_length']:,} {unit}; found {size:,}"
     if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _ID_PATTERN:
         label = " (a display name with any characters goes in label)" if loc[-1] == "id" else ""
         return loc, ("expected ASCII letters, digits, '_', '.' and '-' only" + label

@@ -18,6 +18,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 __all__ = [
     "ACCOUNT_PARAMS",
     "EVENT_KINDS",
+    "MAX_ACCOUNTS",
+    "MAX_FACTOR",
+    "MAX_LABEL",
+    "MAX_PEOPLE",
+    "MAX_POSTS_PER_DAY",
     "ROLES",
     "ROLE_DEFAULTS",
     "AccountParams",
@@ -60,9 +65,34 @@ ROLE_DEFAULTS: dict[str, dict[str, float]] = {
                    overlap=0.2, monthly_cost=1_000),
 }
 
+# Limits of the schema; each one's reason: docs/MODEL.md, "Limits".
+MAX_ACCOUNTS = 1_000
+"""Most accounts of a matrix: a replication holds about 1 MiB of random-stream rows per
+account in each worker, and the account-to-account amplification weights are dense."""
+MAX_PEOPLE = 10**10
+"""Most real people an account's followers or an audience stand for: more than live on
+Earth, and far from where sums of them stop being exact in floating point."""
+MAX_POSTS_PER_DAY = 100.0
+"""Highest mean posts per day of an account (the busiest accounts post a few dozen times)."""
+MAX_FACTOR = 10.0
+"""Highest posting-rate multiplier of a campaign or a crisis response."""
+MAX_COST = 10**12
+"""Highest monthly cost of one account, currency units per month."""
+MAX_ID = 64
+"""Longest account id, scenario or variant name, characters."""
+MAX_LABEL = 100
+"""Longest display label, characters (labels are drawn on charts)."""
+MAX_AMPLIFICATION = 1_000
+"""Most amplification edges of a scenario or variant (each may join two roles)."""
+MAX_EVENTS = 100
+"""Most events of a scenario (a scandal or crisis response holds a value per user)."""
+MAX_VARIANTS = 100
+"""Most layouts one comparison runs (each is a full run)."""
+
 _ID = r"[A-Za-z0-9_.\-]+"
 _LAYOUT = re.compile(r"^\s*(\d+)(\s*\+\s*\d+){3,4}\s*$")
 EXPECTED_REF = "an account id or 'role:<role>' with <role> one of " + ", ".join(ROLES)
+Id = Annotated[str, Field(pattern=f"^{_ID}$", max_length=MAX_ID)]
 
 
 def _by_role(param: str) -> str:
@@ -85,21 +115,33 @@ def parse_layout(text: str) -> dict[str, int]:
     if not isinstance(text, str) or not _LAYOUT.match(text):
         raise ValueError(
             "expected a layout '1+X+K+N' or '1+X+K+N+E' of whole numbers (brand + self-operated"
-            f" + leader + dealer [+ employee]), such as '1+5+3+20'; found {text!r}"
+            f" + leader + dealer [+ employee]), such as '1+5+3+20'; found {_short(text)}"
         )
-    counts = [int(t) for t in text.split("+")]
+    terms = [t.strip().lstrip("0") or "0" for t in text.split("+")]
+    huge = any(len(t) > 9 for t in terms)  # read no number that could not be an account count
+    counts = [] if huge else [int(t) for t in terms]
+    if huge or sum(counts) > MAX_ACCOUNTS:
+        raise ValueError(f"expected at most {MAX_ACCOUNTS:,} accounts in all; found "
+                         f"{_short(text)}" + ("" if huge else f" ({sum(counts):,} accounts)"))
     if counts[0] != 1:
         raise ValueError(f"expected exactly 1 brand account as the first term; found {text!r}")
     counts += [0] * (len(LAYOUT_ROLES) - len(counts))
     return dict(zip(LAYOUT_ROLES, counts))
 
 
+def _short(value: Any) -> str:
+    """A value for a message, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _check_ref(value: str) -> str:
     if value.startswith("role:"):
         if value[5:] not in ROLES:
-            raise ValueError(f"expected {EXPECTED_REF}; found {value!r}")
-    elif not re.fullmatch(_ID, value):
-        raise ValueError(f"expected {EXPECTED_REF}; found {value!r}")
+            raise ValueError(f"expected {EXPECTED_REF}; found {_short(value)}")
+    elif len(value) > MAX_ID or not re.fullmatch(_ID, value):
+        raise ValueError(f"expected {EXPECTED_REF} (an id of at most {MAX_ID} characters); "
+                         f"found {_short(value)}")
     return value
 
 
@@ -115,9 +157,11 @@ class AccountParams(_Model):
     """Per-account parameters; unset ones come from the role's defaults."""
 
     followers: float | None = Field(
-        None, ge=0, description="Followers, real people. " + _by_role("followers"))
+        None, ge=0, le=MAX_PEOPLE, description="Followers, real people. "
+        + _by_role("followers"))
     posts_per_day: float | None = Field(
-        None, ge=0, description="Mean posts per day (Poisson). " + _by_role("posts_per_day"))
+        None, ge=0, le=MAX_POSTS_PER_DAY, description="Mean posts per day (Poisson). "
+        + _by_role("posts_per_day"))
     reach_rate: float | None = Field(
         None, ge=0, le=1, description="Share of followers who see a post (organic reach), "
         "probability per follower and post. " + _by_role("reach_rate"))
@@ -142,8 +186,8 @@ class AccountParams(_Model):
         None, ge=0, le=1, description="Share of the account's followers who also follow the "
         "brand account. " + _by_role("overlap"))
     monthly_cost: float | None = Field(
-        None, ge=0, description="Cost of running the account, currency units per month. "
-        + _by_role("monthly_cost"))
+        None, ge=0, le=MAX_COST, description="Cost of running the account, currency units "
+        "per month. " + _by_role("monthly_cost"))
 
 
 ACCOUNT_PARAMS: tuple[str, ...] = tuple(AccountParams.model_fields)
@@ -152,9 +196,11 @@ ACCOUNT_PARAMS: tuple[str, ...] = tuple(AccountParams.model_fields)
 class AccountSpec(AccountParams):
     """A named account: an id, a role and any parameter overrides."""
 
-    id: str = Field(pattern=f"^{_ID}$", description="Unique account id (letters, digits, _ . -).")
+    id: Id = Field(description=f"Unique account id (letters, digits, _ . -; at most {MAX_ID} "
+                   "characters).")
     role: Role = Field(description="Account role: " + ", ".join(ROLES) + ".")
-    label: str | None = Field(None, description="Display name, such as the account's handle.")
+    label: str | None = Field(None, max_length=MAX_LABEL, description="Display name, such as "
+                              f"the account's handle (at most {MAX_LABEL} characters).")
 
 
 class Matrix(_Model):
@@ -163,16 +209,17 @@ class Matrix(_Model):
     layout: str | None = Field(
         None, description="Layout '1+X+K+N' or '1+X+K+N+E': 1 brand, X self-operated, K leader "
         "(founder and executives), N dealer or store and E employee accounts, each expanded "
-        "with its role's defaults. Named accounts take the first slots of their role. "
-        "Default: none (only the named accounts).")
-    leader: str | None = Field(
-        None, pattern=f"^{_ID}$", description="Id of the account taken as the strongman. "
+        f"with its role's defaults, at most {MAX_ACCOUNTS:,} in all. Named accounts take the "
+        "first slots of their role. Default: none (only the named accounts).")
+    leader: Id | None = Field(
+        None, description="Id of the account taken as the strongman. "
         "Default: none (a run takes the leader account with the largest attribution, or the "
         "non-brand account with the largest if there is no leader account).")
     roles: dict[Role, AccountParams] = Field(
         default_factory=dict, description="Overrides of the built-in defaults, per role.")
     accounts: list[AccountSpec] = Field(
-        default_factory=list, description="Named accounts with overrides.")
+        default_factory=list, description="Named accounts with overrides. The layout and the "
+        f"named accounts together have at most {MAX_ACCOUNTS:,} accounts.")
     accounts_csv: str | None = Field(
         None, description="CSV of accounts (columns id, role, then any account parameter), "
         "relative to the scenario file; its rows are added to the named accounts.")
@@ -214,9 +261,11 @@ class Import(_Model):
 class Audience(_Model):
     """The simulated audience: users, the people each stands for, and their ties."""
 
-    users: int = Field(100_000, ge=10, description="Simulated users. Default 100,000.")
+    users: int = Field(100_000, ge=10, description="Simulated users. Default 100,000. With "
+                       "an imported graph its users are the audience: leave users out.")
     scale: float | None = Field(
-        None, gt=0, description="Real people per simulated user. Default: chosen so that the "
+        None, gt=0, le=MAX_PEOPLE, description="Real people per simulated user (users x scale "
+        f"at most {MAX_PEOPLE:,} people). Default: chosen so that the "
         "accounts' followers take follower_share of the simulated users.")
     follower_share: float = Field(
         0.5, gt=0, le=1, description="With scale unset: share of simulated users who follow "
@@ -289,9 +338,9 @@ class Succession(_Event):
     """A new leader account (the target) ramps up its posting and takes over fans."""
 
     kind: Literal["succession"] = Field(description="Event kind.")
-    predecessor: str | None = Field(
-        None, pattern=f"^{_ID}$", description="Account whose fans are offered the successor. "
-        "Default: the matrix's leader.")
+    predecessor: Id | None = Field(
+        None, description="Account whose fans are offered the successor (not the successor "
+        "itself). Default: the matrix's leader.")
     ramp_days: int = Field(90, ge=1, description="Days to reach the full posting rate. "
                            "Default 90.")
     follower_transfer: Probability = Field(
@@ -303,7 +352,8 @@ class Campaign(_Event):
     """A posting surge over a window."""
 
     kind: Literal["campaign"] = Field(description="Event kind.")
-    factor: float = Field(3.0, ge=1, description="Multiplier of the posting rate. Default 3.")
+    factor: float = Field(3.0, ge=1, le=MAX_FACTOR, description="Multiplier of the posting "
+                          "rate. Default 3.")
     duration_days: int = Field(14, ge=1, description="Days of the surge. Default 14.")
 
 
@@ -312,8 +362,8 @@ class CrisisResponse(_Event):
 
     kind: Literal["crisis_response"] = Field(description="Event kind.")
     target: Ref = "role:employee"
-    factor: float = Field(2.0, ge=1, description="Multiplier of the responders' posting rate. "
-                          "Default 2.")
+    factor: float = Field(2.0, ge=1, le=MAX_FACTOR, description="Multiplier of the "
+                          "responders' posting rate. Default 2.")
     trust_protection: Probability = Field(
         0.5, description="Share of the trust loss avoided by users who saw a response. "
         "Default 0.5.")
@@ -372,15 +422,15 @@ class Variant(_Model):
     """A layout to compare: its own matrix and amplification on the scenario's audience and
     events (``riskmodel compare``)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", description="Variant name, unique "
-                      "among the variants; labels it in tables and charts.")
+    name: Id = Field(description="Variant name, unique among the variants; labels it in "
+                     "tables and charts.")
     description: str = Field("", description="What the layout stands for.")
     matrix: Matrix | None = Field(
         None, description="Changes to the scenario's matrix, merged key by key (a list, such "
         "as accounts, replaces the scenario's). Default: the scenario's matrix.")
     amplification: list[Amplification] | None = Field(
-        None, description="Account-influence edges of this layout, replacing the scenario's. "
-        "Default: the scenario's.")
+        None, max_length=MAX_AMPLIFICATION, description="Account-influence edges of this "
+        "layout, replacing the scenario's. Default: the scenario's.")
 
 
 Normalize = Literal["none", "cost", "posts"]
@@ -389,9 +439,8 @@ Normalize = Literal["none", "cost", "posts"]
 class Scenario(_Model):
     """A scenario file: the matrix, its audience, and the events to simulate."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$",
-                      description="Scenario name, used for the output folder. Default: the "
-                      "file's name without suffix.")
+    name: Id = Field(description="Scenario name, used for the output folder. Default: the "
+                     "file's name without suffix.")
     description: str = Field("", description="What question the scenario answers.")
     seed: int = Field(0, ge=0, description="Root random seed. Default 0.")
     horizon_days: int = Field(365, ge=1, le=36_500, description="Simulated days. Default 365.")
@@ -408,12 +457,15 @@ class Scenario(_Model):
     audience: Audience = Field(default_factory=Audience, description="Simulated audience.")
     matrix: Matrix = Field(default_factory=Matrix, description="The account matrix.")
     amplification: list[Amplification] = Field(
-        default_factory=list, description="Account-influence edges.")
-    events: list[Event] = Field(default_factory=list, description="Scenario events.")
+        default_factory=list, max_length=MAX_AMPLIFICATION,
+        description="Account-influence edges.")
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS,
+                                description="Scenario events.")
     dynamics: Dynamics = Field(default_factory=Dynamics, description="Day-to-day behaviour.")
     outputs: Outputs = Field(default_factory=Outputs, description="What a run writes.")
     variants: list[Variant] = Field(
-        default_factory=list, description="Layouts that 'riskmodel compare' runs on this "
+        default_factory=list, max_length=MAX_VARIANTS, description="Layouts that "
+        "'riskmodel compare' runs on this "
         "scenario's audience and events; 'riskmodel run' ignores them. Default: none.")
     normalize: Normalize = Field(
         "none", description="How 'riskmodel compare' holds variants to the first one's "
@@ -446,8 +498,11 @@ class Scenario(_Model):
         return data
 
     def to_yaml_dict(self) -> dict[str, Any]:
-        """The scenario as plain data, the way a file would say it (account ids first)."""
+        """The scenario as plain data, the way a file would say it (account ids first; no
+        ``audience.users`` with an imported graph, whose users are the audience)."""
         data = self.model_dump(mode="json", by_alias=True)
+        if (data["audience"]["import"] or {}).get("graph"):
+            del data["audience"]["users"]  # the imported graph's users are the audience
         data["matrix"]["accounts"] = [
             {"id": a.pop("id"), "role": a.pop("role"), **a} for a in data["matrix"]["accounts"]]
         return data

@@ -26,6 +26,7 @@ _SOCIAL, _FOLLOWERS = 0, 1
 SOCIAL_CACHE = 2  # generated social graphs kept for reuse (one per seed and audience)
 
 
+
 def account_stream(seed: int, account_id: str, purpose: int) -> np.random.Generator:
     """A random stream keyed by the account's id, so that adding or removing an account
     never shifts another account's draws."""
@@ -62,6 +63,8 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
         sets, imported_scale, source = imported
         scale = scenario.audience.scale or imported_scale or 1.0
         followers = _followers_from_import(sets, accounts, social.n_rows, source)
+        accounts = [a.model_copy(update={"followers": float(n * scale)})
+                    for a, n in zip(accounts, followers.degrees())]
     leader = next((i for i, a in enumerate(accounts) if a.id == scenario.matrix.leader), None)
     return World(tuple(accounts), leader, float(scale), social, followers,
                  _amplification(resolved), community)
@@ -122,12 +125,12 @@ def _followers_from_import(sets: dict[str, np.ndarray], accounts: list[AccountSp
 
 
 def _amplification(resolved: Scenario) -> np.ndarray:
-    """Dense account-to-account weights; a later edge overrides an earlier one."""
+    """Dense account-to-account weights (at most ``MAX_ACCOUNTS`` squared); a later edge
+    overrides an earlier one, and no account amplifies itself."""
     accounts = resolved.matrix.accounts
     weights = np.zeros((len(accounts), len(accounts)))
     for edge in resolved.amplification:
-        for s in select(edge.source, accounts):
-            for t in select(edge.target, accounts):
-                if s != t:
-                    weights[s, t] = edge.weight
+        weights[np.ix_(select(edge.source, accounts), select(edge.target, accounts))] = \
+            edge.weight
+    np.fill_diagonal(weights, 0.0)
     return weights

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.sensitivity import ANALYSED, MEASURES, SensitivityResult
 from sim.analysis.sweep import SweepResult
-from sim.output.style import plain_text, style_axes
+from sim.output.style import LABEL_WIDTH, plain_text, style_axes
 from sim.runs.figures import FIGURES, RUN_FIGURES
 
 __all__ = ["plot_sweep", "plot_tornado"]
@@ -100,7 +100,7 @@ def plot_tornado(result: SensitivityResult) -> Figure:
             ax.barh(y + 0.4 - height * (k + 0.5), [idx[measure][i] for i in order],
                     xerr=[idx[f"{measure}_conf"][i] for i in order], height=height,
                     color=color, capsize=3, label=label)
-        ax.set_yticks(y, [plain_text(params[i].name) for i in order])
+        ax.set_yticks(y, [plain_text(params[i].name, LABEL_WIDTH) for i in order])
         xlabel = "share of variance" if first else f"effect across the range ({unit})"
         style_axes(ax, title, xlabel, grid="x")
         ax.axvline(0, color="#999999", lw=0.8)

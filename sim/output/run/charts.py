@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sim.output.style import ROLE_COLORS, plain_text, save_figure, style_axes
+from sim.output.style import LABEL_WIDTH, ROLE_COLORS, plain_text, save_figure, style_axes
 from sim.runs.figures import format_people
 from sim.runs.results import RunResult
 
@@ -31,6 +31,7 @@ VARIANT_LABELS: dict[str, str] = {"baseline": "Baseline (no events)",
                                   "no_leader": "Without the leader"}
 TOP_ACCOUNTS = 15
 LABELLED_NODES = 8
+DRAWN_EDGES = 200  # amplification ties drawn at most, the heaviest (each is an arrow patch)
 LAYOUT_SEED = 7
 
 
@@ -82,7 +83,7 @@ def plot_attribution(result: RunResult) -> Figure:
 def plot_dependency(result: RunResult) -> Figure:
     """The headline: the strongman dependency index and the leader's share of reach, each
     with its P5-P95 interval."""
-    name = plain_text(result.account_name(result.leader))
+    name = plain_text(result.account_name(result.leader), LABEL_WIDTH)
     rows = [(f"Reach lost in a world\nwithout {name} (SDI)", result.figures.get("sdi")),
             (f"{name}'s share of\nbrand reach (Shapley)",
              result.figures.get("leader_shapley_share"))]
@@ -124,7 +125,8 @@ def plot_robustness(result: RunResult) -> Figure:
 
 def plot_influence(result: RunResult) -> Figure:
     """The account-influence graph: node size by Shapley reach, colour by role, directed
-    edges by amplification weight, labels on the largest accounts."""
+    edges by amplification weight (the heaviest ``DRAWN_EDGES``), labels on the largest
+    accounts."""
     G, sizes = _influence_graph(result)
     pos = _layout(G, result)
     fig = Figure(figsize=(10, 8), layout="constrained")
@@ -146,8 +148,10 @@ def plot_influence(result: RunResult) -> Figure:
     roles = sorted({G.nodes[n]["role"] for n in nodes}, key=list(ROLE_COLORS).index)
     ax.legend(handles=[_role_handle(r) for r in roles], loc="upper left",
               bbox_to_anchor=(1.0, 1.0), frameon=False, title="Role", fontsize=9)
-    ax.set_title("Who passes whose posts on: accounts sized by reach, arrows by amplification",
-                 loc="left", fontsize=12)
+    drawn = G.number_of_edges()
+    ax.set_title("Who passes whose posts on: accounts sized by reach, arrows by amplification"
+                 + (f"\n(the {drawn:,} heaviest of {G.graph['ties']:,} ties drawn)"
+                    if drawn < G.graph["ties"] else ""), loc="left", fontsize=12)
     ax.set_axis_off()
     return fig
 
@@ -194,6 +198,7 @@ def charts(result: RunResult) -> dict[str, Callable[[RunResult], Figure]]:
     if any(e.kind == "scandal" for e in result.scenario.events):
         charts["trust"] = plot_trust
     return charts
+
 
 
 def _trust_formatter(low: float) -> FuncFormatter:
@@ -245,7 +250,8 @@ def _account_bars(ax: Axes, result: RunResult) -> None:
             color=[ROLE_COLORS[r["role"]] for r in rows],
             edgecolor=["black" if k else "none" for k in is_leader],
             linewidth=[2.0 if k else 0.0 for k in is_leader], error_kw={"lw": 1, "capsize": 2})
-    labels = [plain_text(r["label"]) + (" (leader)" if k else "") for r, k in zip(rows, is_leader)]
+    labels = [plain_text(r["label"], LABEL_WIDTH) + (" (leader)" if k else "")
+              for r, k in zip(rows, is_leader)]
     ax.set_yticks(y, labels)
     for tick, k in zip(ax.get_yticklabels(), is_leader):
         tick.set_fontweight("bold" if k else "normal")
@@ -295,8 +301,10 @@ def _influence_graph(result: RunResult) -> tuple[nx.DiGraph, dict[str, float]]:
     G = nx.DiGraph()
     G.add_nodes_from((a.id, {"role": a.role}) for a in result.accounts)
     src, dst = np.nonzero(result.amplification)
-    G.add_weighted_edges_from(
-        (ids[i], ids[j], float(result.amplification[i, j])) for i, j in zip(src, dst) if i != j)
+    heaviest = np.argsort(-result.amplification[src, dst], kind="stable")[:DRAWN_EDGES]
+    G.add_weighted_edges_from((ids[src[k]], ids[dst[k]], float(result.amplification[src[k],
+                               dst[k]])) for k in np.sort(heaviest))
+    G.graph["ties"] = len(src)
     sizes = {acc: 60.0 + 2400.0 * max(r, 0.0) / top for acc, r in zip(ids, reach)}
     return G, sizes
 
@@ -320,8 +328,9 @@ def _node_labels(ax: Axes, result: RunResult, pos: dict[str, np.ndarray],
         shown.append(result.leader)
     for n in shown:
         radius = np.sqrt(sizes[n]) / 2  # node sizes are marker areas in points squared
-        ax.annotate(plain_text(result.account_name(n)), pos[n], xytext=(0, radius + 2),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=9,
+        ax.annotate(plain_text(result.account_name(n), LABEL_WIDTH), pos[n],
+                    xytext=(0, radius + 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=9,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.75})
 
