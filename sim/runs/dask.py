@@ -130,7 +130,7 @@ def _ask_identity(address: str, answer: list[str]) -> None:
     """Append to ``answer`` what the server at ``address`` says it is (``"Scheduler"``
     for a Dask scheduler), or what it sent instead; nothing if it stays silent for
     :data:`CONNECT_TIMEOUT_S`. Run in a thread of its own, as it runs an event loop."""
-    from distributed.comm import connect
+    from distributed.comm import connect  # the optional dask extra, as above
 
     async def identity() -> str:
         comm = await connect(address, timeout=CONNECT_TIMEOUT_S)
