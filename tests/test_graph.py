@@ -68,7 +68,8 @@ def test_scenario_importing_an_export_rebuilds_the_world(tiny_world, tmp_path, s
 
 
 def test_export_describes_users_accounts_and_edges(tiny_world):
-    """The exported graph has one node per user and account and one edge per tie, follow and
+    """The exported graph has one node per user and account and one edge per follow (a
+    mutual tie is two), account follow and
     amplification, each marked with its kind."""
     world = build_world(Scenario.model_validate(TINY | {"amplification": [
         {"source": "role:leader", "target": "brand", "weight": 0.4}]}))
@@ -77,7 +78,7 @@ def test_export_describes_users_accounts_and_edges(tiny_world):
     assert sum(k == "user" for k in kinds.values()) == world.n_users
     assert sum(k == "account" for k in kinds.values()) == len(world.accounts)
     edges = [k for _, _, k in G.edges(data="kind")]
-    assert edges.count("social") == world.social.nnz // 2
+    assert edges.count("social") == world.social.nnz
     assert edges.count("follows") == world.followers.nnz
     assert edges.count("amplifies") == 2
     assert G.edges["a:leader_1", "a:brand"]["weight"] == 0.4
@@ -107,12 +108,24 @@ def test_write_graph_refuses_other_suffixes(tiny_world, tmp_path):
 
 
 def test_plain_networkx_graph_gives_ties_in_sorted_label_order():
-    """A graph without kinds is read as undirected ties among its nodes, users in sorted label
-    order (numbers numerically), with no follower sets."""
+    """A graph without kinds is read as ties among its nodes, users in sorted label order
+    (numbers numerically), with no follower sets: a DiGraph's edges one way (u -> v: v sees
+    u's posts), a Graph's both ways."""
     G = nx.DiGraph([(10, 2), (2, 10), (2, 3), (3, 3)])
     social, sets, labels = from_networkx(G)
     assert labels == [2, 3, 10] and sets is None
+    assert [social.row(i).tolist() for i in range(3)] == [[1, 2], [], [0]]
+    social, _, _ = from_networkx(G.to_undirected())
     assert [social.row(i).tolist() for i in range(3)] == [[1, 2], [0], [0]]
+
+
+def test_follower_followee_edge_list_is_one_way(tmp_path):
+    """An edge list headed follower, followee holds follows: the followee's posts reach the
+    follower, not the other way."""
+    social, _, labels, _ = read_social(_write(tmp_path / "f.csv",
+                                              "follower,followee\n1,2\n3,2\n2,3\n"))
+    assert labels == ["1", "2", "3"]
+    assert [social.row(i).tolist() for i in range(3)] == [[], [0, 2], [1]]
 
 
 @pytest.mark.parametrize(("name", "text"), [

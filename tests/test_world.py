@@ -9,6 +9,7 @@ import pytest
 
 from sim import Scenario, build_world
 from sim.kernel.csr import CSR
+from sim.world.model import World
 from sim.world.stats import modularity, world_summary
 
 MID = {  # 50,000 users with the default social graph (mean degree 20, communities of 1,000)
@@ -142,9 +143,16 @@ def test_share_of_ties_inside_communities_is_one_minus_mixing(users, mixing):
 
 
 def test_summary_counts_ties_once(mid_world):
-    """The summary counts each undirected tie once and users as the graph's rows."""
+    """The summary counts each follow once, each mutual friendship once, and users as the
+    graph's rows."""
     s = world_summary(mid_world)
-    assert s["ties"] * 2 == mid_world.social.nnz and s["users"] == 50_000
+    assert s["ties"] == mid_world.social.nnz and s["users"] == 50_000
+    assert s["tie_kind"] == "follows"
+    mutual = World(mid_world.accounts, None, 1.0,
+                   CSR.symmetric(np.array([0, 1]), np.array([1, 2]), 3),
+                   CSR.from_pairs(np.array([0]), np.array([1]), len(mid_world.accounts), 3),
+                   mid_world.amplification)
+    assert world_summary(mutual)["ties"] == 2
     assert s["communities"] == mid_world.community.max() + 1
 
 

@@ -37,13 +37,22 @@ class CSR:
 
     @classmethod
     def from_networkx(cls, graph: nx.Graph) -> tuple[CSR, list[Any]]:
-        """The ties of a networkx graph (direction ignored) and its node labels, nodes
-        numbered in :func:`label_order`."""
+        """The ties of a networkx graph and its node labels, nodes numbered in
+        :func:`label_order`. A directed graph's edge ``u -> v`` lets ``u`` reach ``v``
+        (row ``u`` holds ``v``); an undirected graph's tie goes both ways."""
         labels = sorted(graph, key=label_order)
         position = {label: i for i, label in enumerate(labels)}
         pairs = np.array([(position[a], position[b]) for a, b in graph.edges()],
                          dtype=np.int64).reshape(-1, 2)
-        return cls.symmetric(pairs[:, 0], pairs[:, 1], len(labels)), labels
+        build = cls.directed if graph.is_directed() else cls.symmetric
+        return build(pairs[:, 0], pairs[:, 1], len(labels)), labels
+
+    @classmethod
+    def directed(cls, u: np.ndarray, v: np.ndarray, n: int) -> CSR:
+        """A directed graph on ``n`` nodes whose row ``u`` holds ``v`` for each pair (``u``
+        reaches ``v``); loops and repeats dropped."""
+        keep = u != v
+        return cls.from_pairs(u[keep], v[keep], n, n)
 
     @classmethod
     def symmetric(cls, u: np.ndarray, v: np.ndarray, n: int) -> CSR:
@@ -82,6 +91,15 @@ class CSR:
     def row_ids(self) -> np.ndarray:
         """The row of every entry, aligned with ``indices``."""
         return np.repeat(np.arange(self.n_rows, dtype=np.int32), self.degrees())
+
+    def transpose(self) -> CSR:
+        """Rows and columns swapped (for ties: who reaches each user)."""
+        return CSR.from_pairs(self.indices.astype(np.int64), self.row_ids().astype(np.int64),
+                              self.n_cols, self.n_rows)
+
+    def is_symmetric(self) -> bool:
+        """Whether every entry (i, j) has its mirror (j, i): ties that go both ways."""
+        return self.n_rows == self.n_cols and self.equals(self.transpose())
 
     def equals(self, other: CSR) -> bool:
         """Same shape and the same entries."""

@@ -29,8 +29,10 @@ def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
     Parameters
     ----------
     graph : CSR or networkx graph
-        Social ties. A networkx graph is compiled to CSR first (direction ignored) and the
-        result is returned as node labels.
+        Social ties: row ``u`` of a CSR holds the users ``u`` can activate. A networkx
+        graph is compiled to CSR first and the result is returned as node labels; in a
+        DiGraph an edge ``u -> v`` lets ``u`` activate ``v`` (information flows from the
+        account followed to its follower), in a Graph a tie goes both ways.
     seeds : sequence
         Users active at the start (indices for CSR, node labels for networkx).
     p : float or ndarray

@@ -86,7 +86,8 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
         users = size // (60 if xml else 10)  # a user per edge: an upper bound
         world = size
     else:
-        users, degree = audience.users, audience.social.mean_degree
+        users = audience.users
+        degree = audience.social.setting("mean_degree", audience.ties)
         scale = audience.scale or auto_scale(accounts, users, audience.follower_share)
         follows = sum(min(a.followers / scale, users) for a in accounts)
         build = BASE_BYTES + int(users * degree * BUILD_PER_TIE_END + follows * BUILD_PER_FOLLOW)

@@ -201,10 +201,11 @@ def _audience(audience: Audience) -> list[Problem]:
                          f"{_count(audience.users * audience.scale)} ({audience.users:,} x "
                          f"{audience.scale:g})"))
     social = audience.social
-    if not imported and social.mean_degree >= social.max_degree:
+    mean_degree = social.setting("mean_degree", audience.ties)
+    if not imported and mean_degree >= social.max_degree:
         problems.append((("audience", "social", "mean_degree"), "expected less than "
                          f"audience.social.max_degree ({social.max_degree:,}); found "
-                         f"{social.mean_degree:g}"))
+                         f"{mean_degree:g}"))
     return problems
 
 

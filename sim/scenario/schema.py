@@ -23,8 +23,10 @@ __all__ = [
     "MAX_LABEL",
     "MAX_PEOPLE",
     "MAX_POSTS_PER_DAY",
+    "PLATFORM_TIES",
     "ROLES",
     "ROLE_DEFAULTS",
+    "TIE_DEFAULTS",
     "AccountParams",
     "AccountSpec",
     "Amplification",
@@ -232,19 +234,50 @@ class Matrix(_Model):
         return value
 
 
+# Which ties a platform's audience has: follows are one-way (a reshare reaches the
+# resharer's followers only), friendships mutual. docs/MODEL.md, "Social graph".
+PLATFORM_TIES: dict[str, str] = {"weibo": "follows", "douyin": "follows", "x": "follows",
+                                 "wechat": "friendships", "facebook": "friendships"}
+# Generator defaults by kind of tie; follows after Kwak, Lee, Park and Moon (WWW 2010):
+# 1.47 billion follows among 41.7 million Twitter users, follower counts p(k) ~ k^-2.276,
+# 22.1 % of follows reciprocated. Friendships: assumptions (docs/MODEL.md).
+TIE_DEFAULTS: dict[str, dict[str, float]] = {
+    "follows": dict(mean_degree=35.2, degree_exponent=2.276, reciprocity=0.221),
+    "friendships": dict(mean_degree=20.0, degree_exponent=2.5, reciprocity=1.0),
+}
+
+
 class Social(_Model):
     """Generator of the social graph among simulated users."""
 
-    mean_degree: float = Field(20.0, gt=0, description="Mean social ties per user. Default 20.")
-    degree_exponent: float = Field(
-        2.5, gt=2.0, le=5.0, description="Exponent of the power-law tie distribution "
-        "p(k) ~ k^-exponent. Default 2.5.")
-    max_degree: int = Field(1000, ge=2, description="Largest expected ties of one user. "
-                            "Default 1000.")
+    ties: Literal["follows", "friendships"] | None = Field(
+        None, description="'follows' (one-way: a user sees the posts and reshares of the "
+        "users it follows) or 'friendships' (mutual). Default: by audience.platform.")
+    mean_degree: float | None = Field(
+        None, gt=0, description="Mean ties per user (for follows: followers, which equal "
+        "followees on average). Default 35.2 for follows (Kwak et al. 2010), 20 for "
+        "friendships.")
+    degree_exponent: float | None = Field(
+        None, gt=2.0, le=5.0, description="Exponent of the power-law distribution of "
+        "followers (of ties, for friendships) p(k) ~ k^-exponent. Default 2.276 for follows "
+        "(Kwak et al. 2010), 2.5 for friendships.")
+    followee_exponent: float = Field(
+        3.0, gt=2.0, le=5.0, description="Follows only: exponent of the power-law "
+        "distribution of followees (accounts a user follows). Default 3 (an assumption).")
+    reciprocity: float | None = Field(
+        None, ge=0, le=1, description="Follows only: share of follows that are returned. "
+        "Default 0.221 (Kwak et al. 2010).")
+    max_degree: int = Field(1000, ge=2, description="Largest expected ties (followers, "
+                            "followees) of one user. Default 1000.")
     community_size: float = Field(
         1000.0, ge=2, description="Mean users per community. Default 1000.")
     mixing: float = Field(
         0.2, ge=0, le=1, description="Share of ties that cross communities. Default 0.2.")
+
+    def setting(self, key: str, ties: str) -> float:
+        """A generator setting: the scenario's, else the default for this kind of tie."""
+        value = getattr(self, key)
+        return TIE_DEFAULTS[ties][key] if value is None else value
 
 
 class Import(_Model):
@@ -270,12 +303,21 @@ class Audience(_Model):
     follower_share: float = Field(
         0.5, gt=0, le=1, description="With scale unset: share of simulated users who follow "
         "at least one account; the rest are reached only through social ties. Default 0.5.")
+    platform: Literal["weibo", "douyin", "x", "wechat", "facebook"] = Field(
+        "weibo", description="The platform the audience is on, which sets the default kind "
+        "of social tie: follows on weibo, douyin and x; friendships on wechat and facebook. "
+        "Default weibo.")
     social: Social = Field(default_factory=Social, description="Social graph generator.")
     import_: Import | None = Field(
         None, alias="import", description="Real data to import. Default: none.")
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               populate_by_name=True)
+
+    @property
+    def ties(self) -> str:
+        """'follows' or 'friendships': the scenario's, else the platform's."""
+        return self.social.ties or PLATFORM_TIES[self.platform]
 
 
 class Amplification(_Model):

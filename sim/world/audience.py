@@ -1,6 +1,13 @@
 """Generate a synthetic audience straight into arrays: social ties and follower sets.
 
-The social graph is a configuration model with communities (in the manner of the LFR
+A follow graph (:func:`follow_graph`, the default on follow platforms) is a directed
+Chung-Lu graph with communities: every user draws an expected follower count and an
+expected followee count from two truncated power laws, independently; each follow picks the
+followed user in proportion to follower weight and the follower in proportion to followee
+weight, inside the followed user's community or anywhere, so that a share ``mixing``
+crosses communities in expectation;
+then a share of follows is returned so that the share ``reciprocity`` of all follows are
+mutual. A friendship graph (:func:`social_ties`) is a configuration model with communities (in the manner of the LFR
 benchmark, Lancichinetti, Fortunato and Radicchi 2008): every user draws an expected tie
 count from a truncated power law and belongs to one community; its tie ends (Poisson in
 number around the expected count) are paired at random, inside its community or across the
@@ -20,7 +27,7 @@ from scipy.optimize import brentq
 
 from sim.kernel.csr import CSR
 
-__all__ = ["follower_sets", "power_law_weights", "social_ties"]
+__all__ = ["follow_graph", "follower_sets", "power_law_weights", "social_ties"]
 
 
 def power_law_weights(n: int, mean: float, exponent: float, maximum: float,
@@ -67,6 +74,53 @@ def social_ties(n: int, mean_degree: float, exponent: float, max_degree: float,
     u_out, v_out = _match(out, np.zeros(len(out), dtype=np.int32), stub_rng)
     return CSR.symmetric(np.concatenate([u_in, u_out]), np.concatenate([v_in, v_out]), n), \
         community
+
+
+def follow_graph(n: int, mean_degree: float, follower_exponent: float,
+                 followee_exponent: float, max_degree: float, community_size: float,
+                 mixing: float, reciprocity: float, rng: np.random.Generator
+                 ) -> tuple[CSR, np.ndarray]:
+    """A directed follow graph with heavy-tailed follower and followee counts, communities
+    and reciprocated follows.
+
+    Returns the ties as a :class:`CSR` whose row ``u`` holds ``u``'s followers (the users
+    its posts and reshares reach) and each user's community (int32). Repeated follows and
+    self-follows are dropped, so the realized mean is a little below ``mean_degree``.
+    """
+    out_rng, in_rng, community_rng, edge_rng = rng.spawn(4)
+    w_out = power_law_weights(n, mean_degree, follower_exponent, max_degree, out_rng)
+    w_in = power_law_weights(n, mean_degree, followee_exponent, max_degree, in_rng)
+    n_comm = max(1, round(n / community_size))
+    shares = community_rng.dirichlet(np.full(n_comm, 2.0))
+    community = community_rng.choice(n_comm, size=n, p=shares).astype(np.int32)
+    returned = reciprocity / (2.0 - reciprocity)  # returning x of E gives 2x/(1+x) mutual
+    m = edge_rng.poisson(n * mean_degree / (1.0 + returned))
+    followed = _pick(np.cumsum(w_out), 0, n, edge_rng.random(m))
+    by_community = np.argsort(community, kind="stable")
+    cum_in = np.cumsum(w_in[by_community])
+    bounds = np.searchsorted(community[by_community], np.arange(n_comm + 1))
+    q_out = np.bincount(community, weights=w_out, minlength=n_comm) / w_out.sum()
+    q_in = np.bincount(community, weights=w_in, minlength=n_comm) / w_in.sum()
+    stay = float(q_out @ q_in)  # a follow drawn anywhere stays in its community so often
+    across = edge_rng.random(m) < (0.0 if stay >= 1.0 else min(1.0, mixing / (1.0 - stay)))
+    c = community[followed]
+    lo = np.where(across, 0, bounds[c])
+    hi = np.where(across, n, bounds[c + 1])
+    follower = by_community[_pick(cum_in, lo, hi, edge_rng.random(m))]
+    back = edge_rng.random(m) < returned
+    src = np.concatenate([followed, follower[back]])
+    dst = np.concatenate([follower, followed[back]])
+    return CSR.directed(src, dst, n), community
+
+
+def _pick(cumulative: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int,
+          u: np.ndarray) -> np.ndarray:
+    """Indices drawn in proportion to weight within ``[lo, hi)`` (``cumulative`` is the
+    running sum of the weights), one per uniform in ``u``."""
+    base = np.where(np.asarray(lo) > 0, cumulative[np.maximum(np.asarray(lo) - 1, 0)], 0.0)
+    top = cumulative[np.asarray(hi) - 1]
+    at = np.searchsorted(cumulative, base + u * (top - base), side="right")
+    return np.minimum(at, np.asarray(hi) - 1)
 
 
 def _p_out(mixing: float, community: np.ndarray, w: np.ndarray, n_comm: int) -> float:

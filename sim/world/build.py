@@ -15,7 +15,7 @@ from sim.errors import Issue, ScenarioError
 from sim.kernel.csr import CSR
 from sim.scenario.layout import auto_scale, resolve_scenario, select
 from sim.scenario.schema import AccountSpec, Scenario, Social, resolve_path
-from sim.world.audience import follower_sets, social_ties
+from sim.world.audience import follow_graph, follower_sets, social_ties
 from sim.world.graph import read_followers, read_social
 from sim.world.model import World
 
@@ -90,17 +90,23 @@ def _audience(scenario: Scenario, base_dir: Path, ids: list[str]
 
 
 def _generate_social(scenario: Scenario) -> tuple[CSR, np.ndarray]:
-    return _social_graph(scenario.seed, scenario.audience.users, scenario.audience.social)
+    audience = scenario.audience
+    return _social_graph(scenario.seed, audience.users, audience.social, audience.ties)
 
 
 @lru_cache(maxsize=SOCIAL_CACHE)
-def _social_graph(seed: int, users: int, spec: Social) -> tuple[CSR, np.ndarray]:
-    """The generated social graph, which depends on the seed and the audience only, kept
-    for the worlds built after it (layouts compared or searched on one audience); worlds
-    share it read-only."""
+def _social_graph(seed: int, users: int, spec: Social, ties: str) -> tuple[CSR, np.ndarray]:
+    """The generated social graph (a follow graph or a friendship graph), which depends on
+    the seed and the audience only, kept for the worlds built after it (layouts compared or
+    searched on one audience); worlds share it read-only."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_WORLD_STREAM, _SOCIAL)))
-    return social_ties(users, spec.mean_degree, spec.degree_exponent, spec.max_degree,
-                       spec.community_size, spec.mixing, rng)
+    mean, exponent = spec.setting("mean_degree", ties), spec.setting("degree_exponent", ties)
+    if ties == "follows":
+        return follow_graph(users, mean, exponent, spec.followee_exponent, spec.max_degree,
+                            spec.community_size, spec.mixing, spec.setting("reciprocity", ties),
+                            rng)
+    return social_ties(users, mean, exponent, spec.max_degree, spec.community_size,
+                       spec.mixing, rng)
 
 
 def _generate_followers(accounts: list[AccountSpec], scale: float, n_users: int,

@@ -29,7 +29,8 @@ __all__ = ["from_networkx", "read_followers", "read_social", "to_networkx", "wri
 EXPORT_SUFFIXES = (".graphml", ".gexf")
 _READERS = {".graphml": nx.read_graphml, ".gexf": nx.read_gexf, ".gml": nx.read_gml}
 _EDGE_LISTS = (".csv", ".txt", ".edgelist", ".tsv")
-_HEADERS = {"user", "source", "from", "u", "account"}
+_HEADERS = {"user", "source", "from", "u", "account", "follower", "followee"}
+FOLLOW_HEADER = ("follower", "followee")  # an edge list of one-way follows
 
 
 def to_networkx(world: World) -> nx.DiGraph:
@@ -37,9 +38,10 @@ def to_networkx(world: World) -> nx.DiGraph:
 
     Users are nodes ``u<i>`` (``kind='user'``, ``index``, ``community``); accounts are nodes
     ``a:<id>`` (``kind='account'``, ``label`` the id, ``role``, parameters as floats,
-    ``display_label`` when set, ``scale``). Edges carry ``kind``: ``social`` (one edge per
-    undirected tie), ``follows`` (user to account) and
-    ``amplifies`` (account to account, with ``weight``).
+    ``display_label`` when set, ``scale``). Edges carry ``kind``: ``social`` (user ``u``
+    to user ``v`` when ``v`` sees ``u``'s posts and reshares, so a mutual tie is two
+    edges), ``follows`` (user to account) and ``amplifies`` (account to account, with
+    ``weight``).
     """
     G = nx.DiGraph()
     community = world.community if world.community is not None else np.full(world.n_users, -1)
@@ -54,9 +56,7 @@ def to_networkx(world: World) -> nx.DiGraph:
             attrs["display_label"] = a.label
         G.add_node(f"a:{a.id}", kind="account", label=a.id, scale=world.scale, **attrs)
     src, dst = world.social.row_ids(), world.social.indices
-    once = src < dst
-    G.add_edges_from(zip(map("u{}".format, src[once]), map("u{}".format, dst[once])),
-                     kind="social")
+    G.add_edges_from(zip(map("u{}".format, src), map("u{}".format, dst)), kind="social")
     for i, a in enumerate(world.accounts):
         G.add_edges_from(((f"u{u}", f"a:{a.id}") for u in world.followers.row(i)),
                          kind="follows")
@@ -70,8 +70,9 @@ def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[
     """Social ties, follower sets and user labels from a graph.
 
     A graph written by :func:`to_networkx` gives back its users (in ``index`` order), ties
-    and follower sets. Any other graph is read as social ties among its nodes (direction
-    ignored), users in sorted label order, and no follower sets.
+    and follower sets. Any other graph is read as social ties among its nodes, users in
+    sorted label order, and no follower sets: a DiGraph's edge ``u -> v`` says that ``v``
+    sees ``u``'s posts (``v`` follows ``u``), an undirected graph's tie is mutual.
     """
     kinds = nx.get_node_attributes(G, "kind")
     users = [n for n in G if kinds.get(n, "user") == "user"]
@@ -85,7 +86,8 @@ def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[
             v.append(position[b])
         elif kind == "follows" and a in position:
             followers.setdefault(G.nodes[b].get("label", str(b)), []).append(position[a])
-    social = CSR.symmetric(np.array(u, dtype=np.int64), np.array(v, dtype=np.int64), len(users))
+    build = CSR.directed if G.is_directed() else CSR.symmetric
+    social = build(np.array(u, dtype=np.int64), np.array(v, dtype=np.int64), len(users))
     if not any(k == "account" for k in kinds.values()):
         return social, None, users
     sets = {a: np.array(sorted(f), dtype=np.int64) for a, f in followers.items()}
@@ -95,6 +97,9 @@ def from_networkx(G: nx.Graph) -> tuple[CSR, dict[str, np.ndarray] | None, list[
 def read_social(path: Path
                 ) -> tuple[CSR, dict[str, np.ndarray] | None, list[Any], float | None]:
     """Read a social graph by suffix: an edge list (CSV or whitespace) or GraphML/GEXF/GML.
+
+    An edge list whose header is ``follower, followee`` holds one-way follows (the
+    followee's posts reach the follower); any other edge list holds mutual ties.
 
     Returns what :func:`from_networkx` does, plus the scale a graph written by
     :func:`to_networkx` was drawn at (None for other graphs): its follower sets mean real
@@ -109,9 +114,10 @@ def read_social(path: Path
             with open_input(path, "graph", MAX_IMPORT_BYTES) as fh:
                 G = _READERS[suffix](fh)
         else:
-            G = nx.Graph()
+            follows = _header(path) == FOLLOW_HEADER
+            G = nx.DiGraph() if follows else nx.Graph()
             # nx.Graph(rows) would swallow a bad row's error
-            G.add_edges_from(_edge_rows(path, "graph"))
+            G.add_edges_from((b, a) if follows else (a, b) for a, b in _edge_rows(path, "graph"))
         social, sets, labels = from_networkx(G)
     except ScenarioError:
         raise
@@ -198,6 +204,15 @@ def _edge_rows(path: Path, kind: str, numbered: bool = False) -> Iterator[Any]:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ScenarioError([Issue(str(path), "(file)", "expected UTF-8 CSV or "
                                    f"whitespace-separated text; found {exc}")]) from None
+
+
+def _header(path: Path) -> tuple[str, ...]:
+    """The first line's first two columns, lower case (a header names them)."""
+    with io.TextIOWrapper(open_input(path, "graph", MAX_IMPORT_BYTES), encoding="utf-8",
+                          errors="replace", newline="") as fh:
+        line = fh.readline()
+    cells = line.split(",") if "," in line else line.split()
+    return tuple(c.strip().lower() for c in cells[:2])
 
 
 def _scale(G: nx.Graph) -> float | None:

@@ -26,7 +26,8 @@ class World:
     scale : float
         Real people per simulated user.
     social : CSR
-        Undirected social ties among users (symmetric).
+        Social ties among users: row ``u`` holds the users who see ``u``'s posts and
+        reshares (its followers; symmetric for mutual friendships).
     followers : CSR
         Rows are accounts, columns users: who follows whom.
     amplification : ndarray, shape (n_accounts, n_accounts)

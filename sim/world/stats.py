@@ -24,20 +24,22 @@ def tail_exponent(degrees: np.ndarray, k_min: int) -> float:
 
 
 def modularity(world: World) -> float:
-    """Newman's modularity of the generated communities (nan for imported audiences)."""
+    """Newman's modularity of the generated communities, in its directed form (Leicht and
+    Newman 2008; the usual one for mutual ties); nan for imported audiences."""
     if world.community is None or world.social.nnz == 0:
         return float("nan")
-    c = world.community
+    c, m = world.community, world.social.nnz
     src, dst = c[world.social.row_ids()], c[world.social.indices]
-    two_m = world.social.nnz
-    inside = np.count_nonzero(src == dst) / two_m
-    degree_share = np.bincount(c, weights=world.social.degrees(), minlength=c.max() + 1) / two_m
-    return float(inside - np.sum(degree_share ** 2))
+    inside = np.count_nonzero(src == dst) / m
+    out_share = np.bincount(src, minlength=c.max() + 1) / m
+    in_share = np.bincount(dst, minlength=c.max() + 1) / m
+    return float(inside - out_share @ in_share)
 
 
 def world_summary(world: World) -> dict[str, Any]:
     """One screen of facts about a world, as plain data."""
     deg = world.social.degrees()
+    mutual = world.social.is_symmetric()
     mean = float(deg.mean()) if len(deg) else 0.0
     fol = world.followers
     following = np.zeros(world.n_users, dtype=bool)
@@ -58,7 +60,8 @@ def world_summary(world: World) -> dict[str, Any]:
         "users": world.n_users,
         "scale": world.scale,
         "real_people": world.n_users * world.scale,
-        "ties": world.social.nnz // 2,
+        "ties": world.social.nnz // (2 if mutual else 1),
+        "tie_kind": "friendships" if mutual else "follows",
         "communities": None if world.community is None else int(world.community.max() + 1),
         "modularity": modularity(world),
         "degree": {
