@@ -1,7 +1,9 @@
 """The mutable state of one replication and its vectorized day step.
 
 The day step works on arrays only: every account's posts of the day, their exposure,
-amplification and reshare cascades run together (:func:`sim.kernel.diffusion.spread`).
+amplification and reshare cascades run together (:func:`sim.kernel.diffusion.spread`); a
+cascade runs to its end on the day of its post, and the views it brings on later days wait
+in ``pending`` for their day.
 Events (:mod:`sim.engine.events`) change pieces of this state at their days. Mechanisms and
 equations: docs/MODEL.md, "Engine".
 """
@@ -18,6 +20,7 @@ from sim.kernel.compiled import insert_sorted, merged_at, splice, tally, tally_m
 from sim.kernel.csr import sorted_unique
 from sim.kernel.diffusion import Share, contains, spread
 from sim.kernel.streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
+from sim.kernel.virality import content_factors
 from sim.scenario.schema import ROLES, Scenario
 from sim.world.model import World
 
@@ -25,6 +28,8 @@ __all__ = ["ResponseState", "ScandalState", "State", "Trace"]
 
 _RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
 _POSTS, _DAY = 0, 1
+DAY = 86_400.0  # seconds
+_BRAND_POSTS, _OTHER_POSTS, _BRAND_CONTENT, _SCANDAL_CONTENT, _POST_TIME = range(5)
 CDF_TABLES = 16  # Poisson tables kept per replication (a succession's ramp makes one a day)
 
 
@@ -33,7 +38,7 @@ class Trace:
     """What one replication of one variant recorded, in simulated users.
 
     ``reach[t]``: users who saw a brand post on day t; ``impressions[t]``: (account, user)
-    pairs of such views; ``trust[t]``: mean trust in the brand; ``followers[t, r]``:
+    pairs of such views; ``scandal_reach[t]``: users who saw a scandal's post on day t; ``trust[t]``: mean trust in the brand; ``followers[t, r]``:
     follows of role r's accounts; ``shapley`` and ``exclusive``: each account's reach
     summed over days (Shapley share of each reached user, and users no other account
     reached); ``account_followers``: each account's followers on the last day;
@@ -44,6 +49,7 @@ class Trace:
 
     reach: np.ndarray
     impressions: np.ndarray
+    scandal_reach: np.ndarray
     trust: np.ndarray
     followers: np.ndarray
     shapley: np.ndarray
@@ -100,7 +106,7 @@ class State:
                                 "follow_rate", "churn_rate", "association")}
         self.role = np.array([ROLES.index(a.role) for a in accounts])
         self.post_u = np.array([_stream(scenario.seed, replication, a.id, _POSTS)
-                                .random((2, self.H)) for a in accounts])  # (A, 2, H)
+                                .random((5, self.H)) for a in accounts])  # (A, 5, H)
         self.streams = Streams([_stream(scenario.seed, replication, a.id, _DAY)
                                 for a in accounts])
         self.owner = np.concatenate([np.arange(self.A), np.arange(self.A)])
@@ -117,10 +123,14 @@ class State:
         self.responses: list[ResponseState] = []
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
+        self.pending: dict[int, list[np.ndarray]] = {}  # day: keys of views coming then
+        self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 else min(
+            1.0, self.dyn.resharer_followers / (world.social.nnz / self.n * world.scale)))
         self._cdf: dict[bytes, np.ndarray] = {}
         self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
         self.reach = np.zeros(self.H, dtype=np.int64)
+        self.scandal_reach = np.zeros(self.H, dtype=np.int64)
         self.impressions = np.zeros(self.H, dtype=np.int64)
         self.mean_trust = np.ones(self.H)
         self.role_follows = np.zeros((self.H, len(ROLES)))
@@ -192,6 +202,7 @@ class State:
         scandal = np.searchsorted(seen, self.A * self.n)  # brand content comes first
         brand, author = seen[:scandal], seen[:scandal] // self.n
         self.measure(t, brand, author)
+        self.scandal_reach[t] = len(sorted_unique(seen[scandal:] % self.n))
         gained = self.gained_followers(brand, author)
         self.respond(t, brand)
         self.lose_trust(t, seen[scandal:])
@@ -249,30 +260,51 @@ class State:
                                     np.diff(bounds)[audience], chance)
         audience = audience[seg]
         users = self.follows[bounds[audience] + pos] - audience * self.n
-        viewers = sorted_unique(content[seg] * self.n + users, runs=True)  # one per segment
-        return spread(self.world.social, viewers, self.dyn.tie_view, self.share(),
-                      self.streams, self.owner)
+        viewers = content[seg] * self.n + users
+        order = np.argsort(viewers, kind="stable")
+        viewers = viewers[order]
+        times = (self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY)[order]
+        first = np.r_[True, viewers[1:] != viewers[:-1]]  # one view per user and content
+        keys, when = spread(self.world.social, viewers[first], self.tie_p, self.share(t),
+                            self.streams, self.owner, times[first])
+        return self.today(t, keys, when)
+
+    def today(self, t: int, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """The day's views: those of its own posts' cascades seen before midnight and those
+        of earlier days' cascades that reach this day; the later ones wait for theirs."""
+        day = (when // DAY).astype(np.int64)
+        for d in np.unique(day[day > 0]):
+            self.pending.setdefault(t + int(d), []).append(keys[day == d])
+        return sorted_unique(np.concatenate([keys[day == 0], *self.pending.pop(t, [])]),
+                             runs=True)
 
     def scandal_targets(self, t: int) -> np.ndarray:
         live = [s.targets for s in self.scandals if s.start <= t < s.end]
         targets = np.unique(np.concatenate(live)) if live else np.empty(0, dtype=np.int64)
         return targets[~self.removed[targets]]
 
-    def share(self) -> Share:
-        """Resharing: the account's share rate times the viewer's trust for brand posts;
-        times the scandal's virality, whatever the trust, for scandal posts."""
-        top = np.concatenate([self.param["share_rate"], self.param["share_rate"]])
-        if not self.scandals:
-            return Share(top)
+    def share(self, t: int) -> Share:
+        """Resharing of the day's content: each account's brand posts at its share rate
+        times their content factor, times the viewer's trust; a scandal's posts at the
+        share rate times the scandal's virality times their own content factor, whatever
+        the trust; both capped where a post's branching factor reaches ``max_branching``."""
+        dyn = self.dyn
         virality = np.ones(self.A)
         for s in self.scandals:
             virality[s.targets] = np.maximum(virality[s.targets], s.virality)
-        top[self.A:] = np.minimum(1.0, top[self.A:] * virality)
-
-        def accept(keys: np.ndarray) -> np.ndarray:
-            trust = self.trust_of(keys % self.n, self.day)
-            return np.where(keys >= self.A * self.n, 1.0, trust)
-        return Share(top, accept)
+        u = self.post_u[:, (_BRAND_CONTENT, _SCANDAL_CONTENT), t]
+        factor = np.concatenate([content_factors(u[:, 0], dyn.content_sigma),
+                                 content_factors(u[:, 1], dyn.scandal_content_sigma) * virality])
+        reach = dyn.tie_view * dyn.resharer_followers  # people a resharing person reaches
+        cap = dyn.max_branching / reach if reach else np.inf
+        rate = np.minimum(np.tile(self.param["share_rate"], 2) * factor, cap)
+        accept = None
+        if self.scandals:
+            def accept(keys: np.ndarray) -> np.ndarray:
+                trust = self.trust_of(keys % self.n, self.day)
+                return np.where(keys >= self.A * self.n, 1.0, trust)
+        return Share(rate, accept, self.world.scale, self.tie_p, dyn.discovery_rate,
+                     dyn.reaction_theta, dyn.reaction_flat_seconds, dyn.carry_days * DAY)
 
     def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
@@ -347,10 +379,11 @@ class State:
         uniforms are shared: nothing changes them)."""
         twin = copy.copy(self)
         for name in ("follows", "amp", "visibility", "brand_on", "removed", "dormant",
-                     "reach", "impressions", "mean_trust", "role_follows", "shapley",
+                     "reach", "scandal_reach", "impressions", "mean_trust", "role_follows", "shapley",
                      "exclusive"):
             setattr(twin, name, getattr(self, name).copy())
         twin.factors = list(self.factors)
+        twin.pending = {d: list(keys) for d, keys in self.pending.items()}
         twin.scandals = copy.deepcopy(self.scandals)
         twin.responses = copy.deepcopy(self.responses)
         twin.protection = None if self.protection is None else self.protection.copy()
@@ -360,7 +393,7 @@ class State:
 
     def trace(self) -> Trace:
         counts = np.diff(np.searchsorted(self.follows, self.edges))
-        return Trace(self.reach, self.impressions, self.mean_trust, self.role_follows,
+        return Trace(self.reach, self.impressions, self.scandal_reach, self.mean_trust, self.role_follows,
                      self.shapley, self.exclusive, counts, self.coverage())
 
     def coverage(self) -> tuple[np.ndarray, np.ndarray]:

@@ -48,22 +48,30 @@ Role = Literal["brand", "self_operated", "leader", "employee", "dealer"]
 ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "employee", "dealer")
 LAYOUT_ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "dealer", "employee")
 
+# Fitted to the 100 real retweet cascades (validation/calibrate_cascades.py; the values of
+# validation/results/cascades.json, docs/MODEL.md "Calibrated to real cascades").
+FIT_SHARE_RATE = 8.5e-3  # reshare probability per viewer of a post
+FIT_CONTENT_SIGMA = 1.5  # spread of the lognormal content factor
+FIT_MAX_BRANCHING = 0.9  # a post's branching factor at most (the audience saturates)
+FIT_THETA = 0.5  # exponent of the reaction-time kernel's power-law tail
+FIT_RESHARER_FOLLOWERS = 840.0  # mean followers of a resharer, people
+
 # Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
 ROLE_DEFAULTS: dict[str, dict[str, float]] = {
     "brand": dict(followers=2_000_000, posts_per_day=2.0, reach_rate=0.05, brand_share=1.0,
-                  share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
+                  share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
+                          share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
                           overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
-                   share_rate=1.7e-2, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
+                   share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
                    overlap=0.3, monthly_cost=10_000),
     "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
-                     share_rate=1.7e-2, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
+                     share_rate=2 * FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
                      overlap=0.2, monthly_cost=500),
     "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
-                   share_rate=8.5e-3, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
+                   share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
                    overlap=0.2, monthly_cost=1_000),
 }
 
@@ -429,8 +437,38 @@ class Dynamics(_Model):
         "number with the account's mean) or 'regular' (the mean's whole part every day, plus "
         "one more with probability its fraction). Default poisson.")
     tie_view: Probability = Field(
-        0.1, description="Probability that a social tie of a resharing user sees the reshare. "
-        "Default 0.1.")
+        0.1, description="Probability that a follower (social tie) of a resharing person sees "
+        "the reshare. Default 0.1.")
+    content_sigma: float = Field(
+        FIT_CONTENT_SIGMA, ge=0, le=5, description="Spread (sigma) of the lognormal factor of "
+        "mean 1 that scales the reshare probability of each account's brand posts of a day. "
+        f"Default {FIT_CONTENT_SIGMA:g} (fitted to real cascades).")
+    scandal_content_sigma: float = Field(
+        FIT_CONTENT_SIGMA, ge=0, le=5, description="The same for a scandal's posts, which "
+        f"draw their own factor. Default {FIT_CONTENT_SIGMA:g}.")
+    max_branching: float = Field(
+        FIT_MAX_BRANCHING, gt=0, le=1, description="Largest branching factor of a post "
+        "(resharers per resharer): the content factor is capped there, as an audience "
+        f"saturates. Default {FIT_MAX_BRANCHING:g} (fitted).")
+    resharer_followers: float = Field(
+        FIT_RESHARER_FOLLOWERS, gt=0, le=MAX_PEOPLE, description="Mean followers of a "
+        "resharing person, people; on a world where one simulated user stands for many "
+        "people it sets how far a reshare goes. Default "
+        f"{FIT_RESHARER_FOLLOWERS:g} (the real cascades).")
+    reaction_theta: float = Field(
+        FIT_THETA, gt=0, le=5, description="Exponent theta of the power-law tail of the "
+        "reaction-time kernel (time from seeing a post to resharing it). Default "
+        f"{FIT_THETA:g} (fitted; SEISMIC's population value is 0.242).")
+    reaction_flat_seconds: float = Field(
+        300.0, gt=0, le=86_400, description="Seconds the reaction-time kernel stays flat "
+        "before its power-law decay. Default 300 (Zhao et al. 2015).")
+    carry_days: int = Field(
+        7, ge=1, le=12, description="Days a post's cascade runs: views later than this after "
+        "the post are dropped. Default 7 (the real cascades' window).")
+    discovery_rate: float = Field(
+        40.0, ge=0, le=10_000, description="People a recommendation feed shows a post to, "
+        "among all users, per person who reshares it. Default 40 (an assumption set so "
+        "that a baseline's followers and reach stay level).")
     visibility_half_life_days: float = Field(
         30.0, gt=0, description="Half-life of an account's feed visibility while it posts "
         "nothing, days. Default 30.")
