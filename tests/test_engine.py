@@ -103,7 +103,7 @@ def test_reach_without_resharing_matches_the_closed_form():
         horizon_days=60, audience={"users": 20000, "scale": 10.0,
                                    "social": {"mean_degree": 8, "max_degree": 100,
                                               "community_size": 200}},
-        dynamics={"posting": "regular", "tie_view": 0.0},
+        dynamics={"posting": "regular", "tie_view": 0.0, "discovery_rate": 0.0},
         matrix={"layout": "1+0+1+0", "leader": "founder",
                 "roles": {"brand": {"followers": 0, "posts_per_day": 0}},
                 "accounts": [{"id": "founder", "role": "leader", "followers": 100_000,

@@ -27,9 +27,8 @@ from validation.real_cascades import RESULTS, Params, compare, read_real, simula
 from validation.tables import environment, write_json
 
 RANGES = dict(share_rate=(2e-3, 3e-2, True), content_sigma=(0.5, 3.0, False),
-              max_branching=(0.5, 0.99, False), theta=(0.15, 1.0, False),
-              followers_median=(80.0, 250.0, True), followers_sigma=(1.0, 2.5, False),
-              reach_slope=(0.0, 0.8, False))
+              max_branching=(0.5, 0.99, False), theta=(0.1, 1.5, False),
+              flat_seconds=(60.0, 3600.0, True), reach_slope=(0.0, 0.8, False))
 
 
 def distance(rows: list[dict]) -> float:
@@ -41,6 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=80)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--storage", help="an Optuna storage (sqlite:///study.db) to resume "
+                        "an interrupted fit from; default in memory")
     args = parser.parse_args()
     real = read_real()
 
@@ -50,9 +51,10 @@ def main() -> None:
         sim, short = simulate(real.root, params, np.random.default_rng(args.seed), per_root=3)
         return distance(compare(real, sim, short)) if len(sim.size) > 10 else 100.0
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=args.seed))
-    study.optimize(objective, n_trials=args.trials, show_progress_bar=False)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=args.seed),
+                                storage=args.storage, study_name="cascades",
+                                load_if_exists=True)
+    study.optimize(objective, n_trials=args.trials - len(study.trials), show_progress_bar=False)
     params = Params(**study.best_params)
     sim, short = simulate(real.root, params, np.random.default_rng(args.seed + 1), per_root=5)
     rows = compare(real, sim, short)

@@ -16,9 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernel.compiled import insert_sorted, merged_at, splice, tally, tally_marks
+from sim.kernel.compiled import (
+    insert_sorted,
+    merged_at,
+    splice,
+    tally,
+    tally_marks,
+    timed_cascade,
+)
 from sim.kernel.csr import sorted_unique
-from sim.kernel.diffusion import Share, contains, spread
+from sim.kernel.diffusion import contains
 from sim.kernel.streams import Streams, bernoulli_select, poisson_cdf, poisson_counts
 from sim.kernel.virality import content_factors
 from sim.scenario.schema import ROLES, Scenario
@@ -124,8 +131,11 @@ class State:
         self.protection: np.ndarray | None = None  # per user: share of a trust loss kept
         self.day = 0
         self.pending: dict[int, list[np.ndarray]] = {}  # day: keys of views coming then
-        self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 else min(
-            1.0, self.dyn.resharer_followers / (world.social.nnz / self.n * world.scale)))
+        ties = world.social.nnz / self.n * world.scale  # people following a simulated user
+        self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 or not ties else min(
+            1.0, self.dyn.resharer_followers / ties))
+        self._seen = np.zeros(2 * self.A * self.n, dtype=bool)  # the cascade loop's work array
+        self._ones = np.ones(self.n)
         self._cdf: dict[bytes, np.ndarray] = {}
         self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
@@ -264,10 +274,17 @@ class State:
         order = np.argsort(viewers, kind="stable")
         viewers = viewers[order]
         times = (self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY)[order]
-        first = np.r_[True, viewers[1:] != viewers[:-1]]  # one view per user and content
-        keys, when = spread(self.world.social, viewers[first], self.tie_p, self.share(t),
-                            self.streams, self.owner, times[first])
-        return self.today(t, keys, when)
+        keys, when, shown, shown_when = timed_cascade(
+            self.world.social.indptr, self.world.social.indices, self.n, viewers,
+            (self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY)[order], *self.resharing(t),
+            self._state(), self._seen)
+        return self.today(t, np.concatenate([keys, shown]), np.concatenate([when, shown_when]))
+
+    def _state(self) -> np.ndarray:
+        """The day's SplitMix64 seeds of the cascade loop, one per content, from the
+        content's account stream (so variants draw alike while they stay alike)."""
+        u = self.streams.uniforms(self.owner, np.ones(2 * self.A, dtype=np.int64))
+        return (u * 2.0**53).astype(np.uint64)
 
     def today(self, t: int, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
         """The day's views: those of its own posts' cascades seen before midnight and those
@@ -283,11 +300,12 @@ class State:
         targets = np.unique(np.concatenate(live)) if live else np.empty(0, dtype=np.int64)
         return targets[~self.removed[targets]]
 
-    def share(self, t: int) -> Share:
-        """Resharing of the day's content: each account's brand posts at its share rate
-        times their content factor, times the viewer's trust; a scandal's posts at the
-        share rate times the scandal's virality times their own content factor, whatever
-        the trust; both capped where a post's branching factor reaches ``max_branching``."""
+    def resharing(self, t: int) -> tuple:
+        """The cascade loop's settings for the day's content: who reshares, how far and
+        when. Brand posts reshare at their account's share rate times their content
+        factor, times the viewer's trust; a scandal's posts at the share rate times the
+        scandal's virality times their own content factor, whatever the trust; both capped
+        where a post's branching factor reaches ``max_branching``."""
         dyn = self.dyn
         virality = np.ones(self.A)
         for s in self.scandals:
@@ -298,13 +316,10 @@ class State:
         reach = dyn.tie_view * dyn.resharer_followers  # people a resharing person reaches
         cap = dyn.max_branching / reach if reach else np.inf
         rate = np.minimum(np.tile(self.param["share_rate"], 2) * factor, cap)
-        accept = None
-        if self.scandals:
-            def accept(keys: np.ndarray) -> np.ndarray:
-                trust = self.trust_of(keys % self.n, self.day)
-                return np.where(keys >= self.A * self.n, 1.0, trust)
-        return Share(rate, accept, self.world.scale, self.tie_p, dyn.discovery_rate,
-                     dyn.reaction_theta, dyn.reaction_flat_seconds, dyn.carry_days * DAY)
+        scandal = np.arange(2 * self.A) >= self.A
+        trust = self.trust_of(np.arange(self.n), t) if self.scandals else self._ones
+        return (rate, scandal, trust, self.world.scale, self.tie_p, dyn.discovery_rate,
+                dyn.reaction_theta, dyn.reaction_flat_seconds, dyn.carry_days * DAY)
 
     def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that

@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["COMPILED", "cache_dir", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
            "select_numpy", "splice", "splice_numpy", "take", "take_numpy", "tally",
-           "tally_marks", "tally_numpy"]
+           "tally_marks", "tally_numpy", "timed_cascade", "timed_cascade_numpy"]
 
 
 def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
@@ -267,6 +267,101 @@ def merged_at(base: np.ndarray, keys: np.ndarray, positions: np.ndarray) -> np.n
     return np.where(is_key, keys[np.minimum(before, len(keys) - 1)], from_base)
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+def _uniform(state, c):  # pragma: no cover - compiled
+    """Next uniform in [0, 1) of stream ``c`` (SplitMix64, Steele, Lea and Flood 2014)."""
+    state[c] += _GOLDEN
+    z = state[c]
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    return float(z >> _S11) * (1.0 / 9007199254740992.0)
+
+
+def _grown(a, size):  # pragma: no cover - compiled
+    """``a`` copied into an array twice as long, when ``size`` fills it."""
+    if size < len(a):
+        return a
+    b = np.empty(2 * len(a), dtype=a.dtype)
+    b[:size] = a[:size]
+    return b
+
+
+def _timed_cascade_loop(indptr, indices, n, keys, times, rate, scandal, trust, scale, tie_p,
+                        discovery, theta, flat, horizon, state, seen
+                        ):  # pragma: no cover - compiled
+    width = len(keys) * 2 + 64
+    qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
+    sk, st = np.empty(64, dtype=np.int64), np.empty(64)
+    tail = shown = 0
+    for i in range(len(keys)):
+        if not seen[keys[i]]:
+            seen[keys[i]] = True
+            qk[tail], qt[tail] = keys[i], times[i]
+            tail += 1
+    flat_mass = theta / (1.0 + theta)
+    head = 0
+    while head < tail:
+        k, t = qk[head], qt[head]
+        head += 1
+        c = k // n
+        u = k - c * n
+        r = rate[c] if scandal[c] else rate[c] * trust[u]
+        if r <= 0.0:
+            continue
+        sr = scale * r
+        if sr < 1.0 and _uniform(state, c) >= sr:
+            continue
+        people = max(1.0, sr)
+        tp = min(1.0, tie_p * people)
+        x = _uniform(state, c)
+        if x < flat_mass:
+            t = t + x * flat / flat_mass
+        else:
+            t = t + flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** (-1.0 / theta)
+        if t >= horizon:
+            continue
+        j, end = indptr[u], indptr[u + 1]
+        log_q = np.log1p(-tp) if tp < 1.0 else 0.0
+        while tp > 0.0:
+            if tp < 1.0:
+                j += np.int64(np.log(1.0 - _uniform(state, c)) / log_q)
+            if j >= end:
+                break
+            v = c * n + indices[j]
+            j += 1
+            if not seen[v]:
+                seen[v] = True
+                qk, qt = _grown(qk, tail), _grown(qt, tail)
+                qk[tail], qt[tail] = v, t
+                tail += 1
+        if discovery > 0.0:  # a Poisson number of feed viewers (Knuth's product method)
+            floor, product = np.exp(-discovery * people / scale), _uniform(state, c)
+            while product > floor:
+                v = c * n + np.int64(_uniform(state, c) * n)
+                product *= _uniform(state, c)
+                if not seen[v]:
+                    seen[v] = True
+                    sk, st = _grown(sk, shown), _grown(st, shown)
+                    sk[shown], st[shown] = v, t
+                    shown += 1
+    for i in range(tail):
+        seen[qk[i]] = False
+    for i in range(shown):
+        seen[sk[i]] = False
+    return qk[:tail], qt[:tail], sk[:shown], st[:shown]
+
+
+def timed_cascade_numpy(*args):
+    """The loop of :func:`timed_cascade`, interpreted (its twin: the same numbers, slowly)."""
+    with np.errstate(over="ignore"):
+        return _timed_cascade_loop(*args)
+
+
 def cache_dir() -> str | None:
     """Where numba caches the compiled loops: ``NUMBA_CACHE_DIR`` if set, else
     ``riskmodel/numba`` in ``$XDG_CACHE_HOME`` or ``~/.cache``; None (nothing cached) when
@@ -292,11 +387,32 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=cache is not None, nogil=True)
+    for helper in ("_uniform", "_grown"):  # compiled first: the loops call them
+        globals()[helper] = jit(globals()[helper])
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
-                                  _insert_sorted_loop, _splice_loop))
+                                  _insert_sorted_loop, _splice_loop, _timed_cascade_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-select, take, tally, insert_sorted, splice = _compiled if COMPILED else (
-    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy)
+select, take, tally, insert_sorted, splice, timed_cascade = _compiled if COMPILED else (
+    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
+    timed_cascade_numpy)
+timed_cascade.__doc__ = """Everyone who sees the day's content, and when: a breadth-first
+Independent Cascade with reaction times (docs/MODEL.md, "Resharing").
+
+Keys are ``content * n + user``; ``keys``/``times`` are the first viewers (distinct) and the
+seconds they saw the content. A viewer of content ``c`` is one simulated user standing for
+``scale`` people, each resharing with ``r = rate[c]`` (times ``trust[user]`` unless
+``scandal[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
+(the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``);
+each of its ties (row ``user`` of ``indptr``/``indices``) then sees it with
+``min(1, tie_p max(1, scale r))``, and a feed shows it to a Poisson number, mean
+``discovery max(1, scale r) / scale``, of users drawn at random, who pass it on no further.
+A user sees a piece of content once, at the time of the first reshare that reached it in
+breadth-first order; views at or after ``horizon`` seconds are dropped. Draws come from
+``state[c]`` (one SplitMix64 stream per content, advanced in place); ``seen`` is an
+all-False work array of ``len(rate) * n`` flags, left all False.
+
+Returns the keys and times of every viewer through ties (first viewers included), then of
+those shown by feeds, in no particular order."""

@@ -117,6 +117,12 @@ class RunResult:
                          "followers_end": float(self.account_followers["baseline"][:, i].mean())})
         return sorted(rows, key=lambda r: -r["shapley_reach"])
 
+    def simulated_followers(self) -> dict[str, int]:
+        """Each account's simulated followers on day 0: its followers over the scale, at
+        most every simulated user (an account larger than the audience is capped)."""
+        return {a.id: int(min(round(a.followers / self.scale), self.n_users))
+                for a in self.scenario.matrix.accounts}
+
     def role_attribution(self) -> list[dict[str, Any]]:
         """Per role with accounts: summed Shapley reach, share and exclusive reach."""
         roles = np.array([a.role for a in self.accounts])

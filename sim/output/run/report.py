@@ -17,6 +17,8 @@ from sim.output.html import DASH, charts_html, html_table, page
 from sim.runs.figures import FIGURES, RUN_FIGURES
 from sim.runs.results import RunResult
 
+COARSE_FOLLOWERS = 30  # simulated followers below which an account's figures are coarse
+
 __all__ = ["CHART_CAPTIONS", "headline", "render_report"]
 
 DEFAULT_THRESHOLD = 0.9
@@ -270,10 +272,44 @@ def _assumptions(result: RunResult) -> str:
         f"Recovery threshold: {_threshold(result.figures):.0%} of baseline reach; trough and "
         f"recovery are read on a {scenario.outputs.smoothing_days}-day trailing average of "
         "daily reach.",
+        *_scale_notes(result),
         "Every mechanism and default, with its unit and source, is stated in docs/MODEL.md.",
     ]
     return ("<ul>\n" + "\n".join(f"<li>{escape(i)}</li>" for i in items) + "\n</ul>\n"
             "<h3>Day-to-day dynamics</h3>\n" + _settings_table(scenario.dynamics))
+
+
+def _scale_notes(result: RunResult) -> list[str]:
+    """What the scale means for the figures: steps, coarse accounts, capped accounts."""
+    notes = []
+    simulated = result.simulated_followers()
+    if result.scale > 1:
+        coarse = [i for i, n in simulated.items() if n < COARSE_FOLLOWERS]
+        notes.append(
+            f"Each simulated user is a block of {result.scale:,.0f} people who see, reshare "
+            f"and follow together: reach and followers move in steps of {result.scale:,.0f} "
+            "people, and replications spread more than real people would (the means are "
+            "kept: docs/MODEL.md, \"Scale\").")
+        if coarse:
+            notes.append(f"Coarse: {_listed(coarse)} "
+                         f"{'has' if len(coarse) == 1 else 'have'} fewer than "
+                         f"{COARSE_FOLLOWERS} simulated followers, so "
+                         f"{'its' if len(coarse) == 1 else 'their'} reach is known only to "
+                         "within a few blocks; lower audience.scale (more users) to resolve "
+                         f"{'it' if len(coarse) == 1 else 'them'}.")
+    capped = [a.id for a in result.scenario.matrix.accounts
+              if round(a.followers / result.scale) > result.n_users]
+    if capped:
+        notes.append(f"Capped: {_listed(capped)} {'has' if len(capped) == 1 else 'have'} more "
+                     f"followers than the audience holds at this scale; every one of its "
+                     f"{result.n_users:,} simulated users follows "
+                     f"{'it' if len(capped) == 1 else 'them'}.")
+    return notes
+
+
+def _listed(ids: list[str], most: int = 6) -> str:
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 def _settings_table(section: Any) -> str:

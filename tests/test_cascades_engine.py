@@ -1,0 +1,139 @@
+"""The engine's cascades: content factors, reaction times across days, recommendation feeds,
+resharing on a world where one simulated user stands for many people."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import Scenario, build_world
+from sim.engine.replication import simulate
+from sim.engine.state import State
+from sim.kernel import compiled
+from sim.kernel.csr import CSR
+from sim.kernel.virality import content_factors, reaction_delays
+from sim.scenario.layout import resolve_scenario
+
+
+def _run(dynamics=None, audience=None, horizon=30, replication=0):
+    scenario = Scenario.model_validate({
+        "name": "c", "seed": 5, "horizon_days": horizon,
+        "audience": audience or {"users": 4000, "social": {"max_degree": 200,
+                                                          "community_size": 200}},
+        "dynamics": dynamics or {},
+        "matrix": {"layout": "1+1+2+2", "leader": "founder",
+                   "accounts": [{"id": "founder", "role": "leader", "followers": 2_000_000}]}})
+    resolved = resolve_scenario(scenario)
+    return simulate(build_world(scenario), resolved, [], replication)
+
+
+def _loop_args(graph: CSR, n_content: int, keys, times, **kw):
+    settings = dict(rate=np.full(n_content, 0.3), scandal=np.zeros(n_content, dtype=bool),
+                    trust=np.ones(graph.n_rows), scale=1.0, tie_p=0.5, discovery=0.0,
+                    theta=0.3, flat=300.0, horizon=7 * 86_400.0) | kw
+    return (graph.indptr, graph.indices, graph.n_rows, np.asarray(keys, dtype=np.int64),
+            np.asarray(times, dtype=float), *settings.values(),
+            np.arange(n_content, dtype=np.uint64) + np.uint64(99),
+            np.zeros(n_content * graph.n_rows, dtype=bool))
+
+
+def _random_graph(n=300, m=1500, seed=0) -> CSR:
+    rng = np.random.default_rng(seed)
+    return CSR.directed(rng.integers(n, size=m), rng.integers(n, size=m), n)
+
+
+@pytest.mark.parametrize("discovery", [0.0, 3.0])
+def test_cascade_loop_compiled_equals_its_twin(discovery):
+    graph = _random_graph()
+    def args():  # the loop advances its streams: each call gets fresh ones
+        return _loop_args(graph, 2, [5, 300 + 7, 300 + 9], [10.0, 20.0, 30.0],
+                          discovery=discovery, scale=4.0)
+    work = args()
+    got, want = compiled.timed_cascade(*work), compiled.timed_cascade_numpy(*args())
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
+    assert len(got[0]) > 3 and (len(got[2]) > 0) == (discovery > 0)
+    assert not work[-1].any()  # the work array is left clean
+
+
+def test_views_travel_along_follows_once_each_and_later_than_their_source():
+    graph = _random_graph()
+    keys, times, shown, _ = compiled.timed_cascade(*_loop_args(graph, 1, [3], [0.0],
+                                                               rate=np.ones(1), tie_p=1.0,
+                                                               horizon=np.inf))
+    assert len(shown) == 0 and len(set(keys.tolist())) == len(keys) > 1
+    reach, frontier = {3}, [3]
+    while frontier:  # everyone reachable from 3 along out-edges, and nobody else
+        frontier = sorted({int(v) for u in frontier for v in graph.row(u)} - reach)
+        reach |= set(frontier)
+    assert set(keys.tolist()) == reach
+    assert times[keys == 3][0] == 0.0 and (times[keys != 3] > 0).all()
+
+
+def test_reaction_delays_follow_the_seismic_kernel():
+    """Flat up to s0 with mass theta / (1 + theta), then P(S > s) = (s / s0)^-theta / (1 +
+    theta) (Zhao et al. 2015)."""
+    u = np.random.default_rng(1).random(400_000)
+    s = reaction_delays(u, 0.25, 300.0)
+    assert np.mean(s <= 300) == pytest.approx(0.25 / 1.25, abs=0.003)
+    for x in (3600.0, 86_400.0):
+        assert np.mean(s > x) == pytest.approx((x / 300) ** -0.25 / 1.25, abs=0.003)
+    c = content_factors(u, 1.2)
+    assert c.mean() == pytest.approx(1.0, abs=0.03) and np.median(c) < 0.6
+
+
+def test_without_ties_or_feeds_only_the_first_viewers_see_content():
+    graph = CSR.directed(np.empty(0, np.int64), np.empty(0, np.int64), 50)
+    keys, _, shown, _ = compiled.timed_cascade(*_loop_args(graph, 1, [1, 2, 2, 7],
+                                                           [0.0, 1.0, 1.0, 2.0]))
+    assert sorted(keys.tolist()) == [1, 2, 7] and len(shown) == 0
+
+
+def test_cascades_carry_views_into_later_days():
+    """With a slow reaction kernel a day's cascades bring views on later days."""
+    scenario = Scenario.model_validate({
+        "name": "c", "seed": 5, "horizon_days": 5, "audience": {"users": 4000},
+        "dynamics": {"reaction_theta": 0.1, "content_sigma": 0.0},
+        "matrix": {"layout": "1+1+2+2", "leader": "founder",
+                   "accounts": [{"id": "founder", "role": "leader", "followers": 2_000_000}]}})
+    state = State(build_world(scenario), resolve_scenario(scenario), 0)
+    later = []
+    for t in range(3):
+        state.step(t)
+        later += [d - t for d in state.pending]
+    assert later and min(later) >= 1 and max(later) <= 7
+
+
+def test_recommendation_feeds_add_reach_and_followers():
+    off = _run({"discovery_rate": 0.0})
+    on = _run({"discovery_rate": 200.0})
+    assert on.reach.sum() > off.reach.sum() * 1.02
+    assert on.followers[-1].sum() > off.followers[-1].sum()
+
+
+def test_viral_content_makes_daily_reach_vary_more():
+    """Most posts with a widely spread content factor die out, a few travel far."""
+    flat = _run({"content_sigma": 0.0})
+    viral = _run({"content_sigma": 2.0})
+    def variation(x):
+        return np.std(x) / np.mean(x)
+    assert variation(viral.reach) > variation(flat.reach)
+
+
+def test_same_seed_same_numbers():
+    a, b = _run(replication=2), _run(replication=2)
+    assert np.array_equal(a.reach, b.reach) and np.array_equal(a.followers, b.followers)
+    assert not np.array_equal(a.reach, _run(replication=3).reach)
+
+
+def test_follow_graph_is_one_way_with_kwak_reciprocity_and_friendships_mutual():
+    follows = build_world(Scenario.model_validate({
+        "name": "g", "matrix": {"layout": "1+1+1+1"}, "audience": {"users": 20_000}})).social
+    mutual = follows.row_ids().astype(np.int64) * follows.n_rows + follows.indices
+    back = follows.indices.astype(np.int64) * follows.n_rows + follows.row_ids()
+    share = np.isin(mutual, back).mean()
+    assert 0.15 < share < 0.35  # 22.1 % asked (Kwak et al. 2010), some land on repeats
+    friends = build_world(Scenario.model_validate({
+        "name": "g", "matrix": {"layout": "1+1+1+1"},
+        "audience": {"users": 20_000, "platform": "wechat"}})).social
+    assert friends.is_symmetric() and not follows.is_symmetric()
