@@ -28,7 +28,8 @@ def _run(dynamics=None, audience=None, horizon=30, replication=0):
 
 
 def _loop_args(graph: CSR, n_content: int, keys, times, **kw):
-    settings = dict(rate=np.full(n_content, 0.3), scandal=np.zeros(n_content, dtype=bool),
+    settings = dict(rate=np.full(n_content, 0.3), pace=np.ones(n_content),
+                    scandal=np.zeros(n_content, dtype=bool),
                     trust=np.ones(graph.n_rows), scale=1.0, tie_p=0.5, discovery=0.0,
                     theta=0.3, flat=300.0, horizon=7 * 86_400.0) | kw
     return (graph.indptr, graph.indices, graph.n_rows, np.asarray(keys, dtype=np.int64),

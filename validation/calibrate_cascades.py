@@ -28,7 +28,8 @@ from validation.tables import environment, write_json
 
 RANGES = dict(share_rate=(2e-3, 3e-2, True), content_sigma=(0.5, 3.0, False),
               max_branching=(0.5, 0.99, False), theta=(0.1, 1.5, False),
-              flat_seconds=(60.0, 3600.0, True), reach_slope=(0.0, 0.8, False))
+              flat_seconds=(60.0, 3600.0, True), pace_sigma=(0.0, 2.0, False),
+              reach_slope=(0.0, 0.8, False))
 
 
 def distance(rows: list[dict]) -> float:

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.kernel.compiled import (
     insert_sorted,
@@ -36,7 +37,9 @@ __all__ = ["ResponseState", "ScandalState", "State", "Trace"]
 _RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
 _POSTS, _DAY = 0, 1
 DAY = 86_400.0  # seconds
-_BRAND_POSTS, _OTHER_POSTS, _BRAND_CONTENT, _SCANDAL_CONTENT, _POST_TIME = range(5)
+# the rows of each account's daily uniforms
+_BRAND_POSTS, _OTHER_POSTS, _BRAND_CONTENT, _SCANDAL_CONTENT, _POST_TIME, _BRAND_PACE, \
+    _SCANDAL_PACE = range(7)
 CDF_TABLES = 16  # Poisson tables kept per replication (a succession's ramp makes one a day)
 
 
@@ -45,13 +48,14 @@ class Trace:
     """What one replication of one variant recorded, in simulated users.
 
     ``reach[t]``: users who saw a brand post on day t; ``impressions[t]``: (account, user)
-    pairs of such views; ``scandal_reach[t]``: users who saw a scandal's post on day t; ``trust[t]``: mean trust in the brand; ``followers[t, r]``:
-    follows of role r's accounts; ``shapley`` and ``exclusive``: each account's reach
-    summed over days (Shapley share of each reached user, and users no other account
-    reached); ``account_followers``: each account's followers on the last day;
-    ``coverage``: which sets of accounts reached users, as bit masks (bit a for account a)
-    and the user-days each set reached, so that the reach of any coalition under the
-    coverage game is a lookup (empty beyond 64 accounts).
+    pairs of such views; ``scandal_reach[t]``: users who saw a scandal's post on day t;
+    ``trust[t]``: mean trust in the brand; ``followers[t, r]``: follows of role r's
+    accounts; ``shapley`` and ``exclusive``: each account's reach summed over days (Shapley
+    share of each reached user, and users no other account reached); ``account_followers``:
+    each account's followers on the last day; ``coverage``: which sets of accounts reached
+    users, as bit masks (bit a for account a) and the user-days each set reached, so that
+    the reach of any coalition under the coverage game is a lookup (empty beyond 64
+    accounts).
     """
 
     reach: np.ndarray
@@ -113,7 +117,7 @@ class State:
                                 "follow_rate", "churn_rate", "association")}
         self.role = np.array([ROLES.index(a.role) for a in accounts])
         self.post_u = np.array([_stream(scenario.seed, replication, a.id, _POSTS)
-                                .random((5, self.H)) for a in accounts])  # (A, 5, H)
+                                .random((7, self.H)) for a in accounts])  # (A, 7, H)
         self.streams = Streams([_stream(scenario.seed, replication, a.id, _DAY)
                                 for a in accounts])
         self.owner = np.concatenate([np.arange(self.A), np.arange(self.A)])
@@ -270,14 +274,11 @@ class State:
                                     np.diff(bounds)[audience], chance)
         audience = audience[seg]
         users = self.follows[bounds[audience] + pos] - audience * self.n
-        viewers = content[seg] * self.n + users
-        order = np.argsort(viewers, kind="stable")
-        viewers = viewers[order]
-        times = (self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY)[order]
+        posted = self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY  # seconds into day
         keys, when, shown, shown_when = timed_cascade(
-            self.world.social.indptr, self.world.social.indices, self.n, viewers,
-            (self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY)[order], *self.resharing(t),
-            self._state(), self._seen)
+            self.world.social.indptr, self.world.social.indices, self.n,
+            content[seg] * self.n + users, posted, *self.resharing(t), self._state(),
+            self._seen)
         return self.today(t, np.concatenate([keys, shown]), np.concatenate([when, shown_when]))
 
     def _state(self) -> np.ndarray:
@@ -316,10 +317,12 @@ class State:
         reach = dyn.tie_view * dyn.resharer_followers  # people a resharing person reaches
         cap = dyn.max_branching / reach if reach else np.inf
         rate = np.minimum(np.tile(self.param["share_rate"], 2) * factor, cap)
+        pace = np.exp(dyn.pace_sigma * ndtri(self.post_u[:, (_BRAND_PACE, _SCANDAL_PACE), t]))
         scandal = np.arange(2 * self.A) >= self.A
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else self._ones
-        return (rate, scandal, trust, self.world.scale, self.tie_p, dyn.discovery_rate,
-                dyn.reaction_theta, dyn.reaction_flat_seconds, dyn.carry_days * DAY)
+        return (rate, pace.T.ravel(), scandal, trust, self.world.scale, self.tie_p,
+                dyn.discovery_rate, dyn.reaction_theta, dyn.reaction_flat_seconds,
+                dyn.carry_days * DAY)
 
     def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
@@ -394,8 +397,8 @@ class State:
         uniforms are shared: nothing changes them)."""
         twin = copy.copy(self)
         for name in ("follows", "amp", "visibility", "brand_on", "removed", "dormant",
-                     "reach", "scandal_reach", "impressions", "mean_trust", "role_follows", "shapley",
-                     "exclusive"):
+                     "reach", "scandal_reach", "impressions", "mean_trust", "role_follows",
+                     "shapley", "exclusive"):
             setattr(twin, name, getattr(self, name).copy())
         twin.factors = list(self.factors)
         twin.pending = {d: list(keys) for d, keys in self.pending.items()}
@@ -408,8 +411,8 @@ class State:
 
     def trace(self) -> Trace:
         counts = np.diff(np.searchsorted(self.follows, self.edges))
-        return Trace(self.reach, self.impressions, self.scandal_reach, self.mean_trust, self.role_follows,
-                     self.shapley, self.exclusive, counts, self.coverage())
+        return Trace(self.reach, self.impressions, self.scandal_reach, self.mean_trust,
+                     self.role_follows, self.shapley, self.exclusive, counts, self.coverage())
 
     def coverage(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct account sets (bit masks) and the user-days each reached."""

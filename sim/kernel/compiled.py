@@ -291,8 +291,8 @@ def _grown(a, size):  # pragma: no cover - compiled
     return b
 
 
-def _timed_cascade_loop(indptr, indices, n, keys, times, rate, scandal, trust, scale, tie_p,
-                        discovery, theta, flat, horizon, state, seen
+def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, scandal, trust, scale,
+                        tie_p, discovery, theta, flat, horizon, state, seen
                         ):  # pragma: no cover - compiled
     width = len(keys) * 2 + 64
     qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
@@ -320,9 +320,9 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, scandal, trust, s
         tp = min(1.0, tie_p * people)
         x = _uniform(state, c)
         if x < flat_mass:
-            t = t + x * flat / flat_mass
+            t = t + pace[c] * x * flat / flat_mass
         else:
-            t = t + flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** (-1.0 / theta)
+            t = t + pace[c] * flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** (-1.0 / theta)
         if t >= horizon:
             continue
         j, end = indptr[u], indptr[u + 1]
@@ -405,7 +405,8 @@ Keys are ``content * n + user``; ``keys``/``times`` are the first viewers (disti
 seconds they saw the content. A viewer of content ``c`` is one simulated user standing for
 ``scale`` people, each resharing with ``r = rate[c]`` (times ``trust[user]`` unless
 ``scandal[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
-(the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``);
+(the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``,
+stretched by the content's ``pace[c]``);
 each of its ties (row ``user`` of ``indptr``/``indices``) then sees it with
 ``min(1, tie_p max(1, scale r))``, and a feed shows it to a Poisson number, mean
 ``discovery max(1, scale r) / scale``, of users drawn at random, who pass it on no further.

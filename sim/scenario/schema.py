@@ -54,7 +54,9 @@ FIT_SHARE_RATE = 8.5e-3  # reshare probability per viewer of a post
 FIT_CONTENT_SIGMA = 1.5  # spread of the lognormal content factor
 FIT_MAX_BRANCHING = 0.9  # a post's branching factor at most (the audience saturates)
 FIT_THETA = 0.5  # exponent of the reaction-time kernel's power-law tail
-FIT_RESHARER_FOLLOWERS = 840.0  # mean followers of a resharer, people
+FIT_FLAT_SECONDS = 300.0  # seconds the reaction-time kernel stays flat
+FIT_PACE_SIGMA = 1.0  # spread of the lognormal pace factor of a post's reaction times
+FIT_RESHARER_FOLLOWERS = 550.0  # mean followers of a resharer, people (the real cascades)
 
 # Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
 ROLE_DEFAULTS: dict[str, dict[str, float]] = {
@@ -62,14 +64,14 @@ ROLE_DEFAULTS: dict[str, dict[str, float]] = {
                   share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.8,
-                          overlap=0.4, monthly_cost=5_000),
+                          share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4,
+                          association=0.8, overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
-                   share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=0.5,
-                   overlap=0.3, monthly_cost=10_000),
+                   share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
+                   association=0.5, overlap=0.3, monthly_cost=10_000),
     "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
-                     share_rate=2 * FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.2,
-                     overlap=0.2, monthly_cost=500),
+                     share_rate=2 * FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4,
+                     association=0.2, overlap=0.2, monthly_cost=500),
     "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
                    share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
                    overlap=0.2, monthly_cost=1_000),
@@ -460,8 +462,13 @@ class Dynamics(_Model):
         "reaction-time kernel (time from seeing a post to resharing it). Default "
         f"{FIT_THETA:g} (fitted; SEISMIC's population value is 0.242).")
     reaction_flat_seconds: float = Field(
-        300.0, gt=0, le=86_400, description="Seconds the reaction-time kernel stays flat "
-        "before its power-law decay. Default 300 (Zhao et al. 2015).")
+        FIT_FLAT_SECONDS, gt=0, le=86_400, description="Seconds the reaction-time kernel "
+        f"stays flat before its power-law decay. Default {FIT_FLAT_SECONDS:g} (fitted; "
+        "SEISMIC's is 300).")
+    pace_sigma: float = Field(
+        FIT_PACE_SIGMA, ge=0, le=5, description="Spread (sigma) of the lognormal factor of "
+        "median 1 that stretches the reaction times of each account's posts of a day (some "
+        f"travel fast, some slowly). Default {FIT_PACE_SIGMA:g} (fitted).")
     carry_days: int = Field(
         7, ge=1, le=12, description="Days a post's cascade runs: views later than this after "
         "the post are dropped. Default 7 (the real cascades' window).")

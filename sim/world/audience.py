@@ -7,13 +7,13 @@ followed user in proportion to follower weight and the follower in proportion to
 weight, inside the followed user's community or anywhere, so that a share ``mixing``
 crosses communities in expectation;
 then a share of follows is returned so that the share ``reciprocity`` of all follows are
-mutual. A friendship graph (:func:`social_ties`) is a configuration model with communities (in the manner of the LFR
-benchmark, Lancichinetti, Fortunato and Radicchi 2008): every user draws an expected tie
-count from a truncated power law and belongs to one community; its tie ends (Poisson in
-number around the expected count) are paired at random, inside its community or across the
-whole graph, with the share sent across set so that a share ``mixing`` of ties crosses
-communities (an end sent across may land back in its own community). Repeated ties and
-self-ties are dropped.
+mutual. A friendship graph (:func:`social_ties`) is a configuration model with communities
+(in the manner of the LFR benchmark, Lancichinetti, Fortunato and Radicchi 2008): every user
+draws an expected tie count from a truncated power law and belongs to one community; its tie
+ends (Poisson in number around the expected count) are paired at random, inside its
+community or across the whole graph, with the share sent across set so that a share
+``mixing`` of ties crosses communities (an end sent across may land back in its own
+community). Repeated ties and self-ties are dropped.
 
 Follower sets are drawn per account from its own random stream: the brand's followers
 first, then for every other account a share ``overlap`` of its followers from the brand's
