@@ -27,14 +27,15 @@ def _run(dynamics=None, audience=None, horizon=30, replication=0):
     return simulate(build_world(scenario), resolved, [], replication)
 
 
-def _loop_args(graph: CSR, n_content: int, keys, times, **kw):
+def _loop_args(graph: CSR, n_content: int, keys, times, stream: int = 99, **kw):
     settings = dict(rate=np.full(n_content, 0.3), pace=np.ones(n_content),
+                    posted=np.zeros(n_content), freshness=np.inf,
                     scandal=np.zeros(n_content, dtype=bool),
                     trust=np.ones(graph.n_rows), scale=1.0, tie_p=0.5, discovery=0.0,
                     theta=0.3, flat=300.0, horizon=7 * 86_400.0) | kw
     return (graph.indptr, graph.indices, graph.n_rows, np.asarray(keys, dtype=np.int64),
             np.asarray(times, dtype=float), *settings.values(),
-            np.arange(n_content, dtype=np.uint64) + np.uint64(99),
+            np.arange(n_content, dtype=np.uint64) + np.uint64(stream),
             np.zeros(n_content * graph.n_rows, dtype=bool))
 
 
@@ -138,3 +139,23 @@ def test_follow_graph_is_one_way_with_kwak_reciprocity_and_friendships_mutual():
         "name": "g", "matrix": {"layout": "1+1+1+1"},
         "audience": {"users": 20_000, "platform": "wechat"}})).social
     assert friends.is_symmetric() and not follows.is_symmetric()
+
+
+def test_cascade_loop_is_the_validated_independent_cascade_when_everyone_reshares():
+    """With every viewer resharing, no feeds, trust 1, scale 1 and no horizon, the engine's
+    loop is an Independent Cascade with tie probability tie_p: its final sizes have the
+    distribution of the kernel checked against percolation theory and peers
+    (docs/VALIDATION.md), on a mutual and on a directed graph."""
+    from scipy import stats
+
+    from sim.kernel.diffusion import cascade_sizes
+    rng = np.random.default_rng(4)
+    u, v = rng.integers(1500, size=(2, 3000))
+    for graph in (CSR.symmetric(u, v, 1500), CSR.directed(u, v, 1500)):
+        seeds = rng.integers(1500, size=600)
+        loop = [len(compiled.timed_cascade(*_loop_args(
+            graph, 1, [s], [0.0], stream=i, rate=np.ones(1), tie_p=0.4, horizon=np.inf,
+            theta=0.3))[0]) for i, s in enumerate(seeds)]
+        kernel = cascade_sizes(graph, seeds, 0.4, rng)
+        assert stats.ks_2samp(loop, kernel).pvalue > 0.01
+        assert np.mean(loop) == pytest.approx(np.mean(kernel), rel=0.15)

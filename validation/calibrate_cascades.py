@@ -8,7 +8,11 @@ cannot reach the threshold. Writes validation/results/cascades.json, which
 validation/real_cascades.py reads and the engine's defaults (``FIT_*`` in
 sim/scenario/schema.py) equal.
 
-Run ``python validation/calibrate_cascades.py --trials 80`` (about 10 minutes).
+The objective is noisy (a few hundred simulated cascades per trial), so the eight lowest
+trials are simulated again on two fresh seeds with more cascades, and the one closest on
+average among those passing every row of the check wins.
+
+Run ``python validation/calibrate_cascades.py --trials 220`` (about 25 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ from validation.tables import environment, write_json
 RANGES = dict(share_rate=(2e-3, 3e-2, True), content_sigma=(0.5, 3.0, False),
               max_branching=(0.5, 0.99, False), theta=(0.1, 1.5, False),
               flat_seconds=(60.0, 3600.0, True), pace_sigma=(0.0, 2.0, False),
+              freshness_days=(0.05, 20.0, True),
               reach_slope=(0.0, 0.8, False))
+
+
+RECHECKED = 8  # lowest trials checked again
 
 
 def distance(rows: list[dict]) -> float:
@@ -39,7 +47,7 @@ def distance(rows: list[dict]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=80)
+    parser.add_argument("--trials", type=int, default=220)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--storage", help="an Optuna storage (sqlite:///study.db) to resume "
                         "an interrupted fit from; default in memory")
@@ -56,11 +64,21 @@ def main() -> None:
                                 storage=args.storage, study_name="cascades",
                                 load_if_exists=True)
     study.optimize(objective, n_trials=args.trials - len(study.trials), show_progress_bar=False)
-    params = Params(**study.best_params)
-    sim, short = simulate(real.root, params, np.random.default_rng(args.seed + 1), per_root=5)
-    rows = compare(real, sim, short)
+    # the objective is noisy: the lowest trials are checked again on two fresh seeds with
+    # more cascades, and the one closest on average among those that pass every row wins
+    def recheck(trial: optuna.trial.FrozenTrial) -> tuple[bool, float, list[dict]]:
+        runs = [compare(real, *simulate(real.root, Params(**trial.params),
+                                        np.random.default_rng(seed), per_root=5))
+                for seed in (args.seed + 1, args.seed + 2)]
+        return (all(r["passed"] for rows in runs for r in rows),
+                float(np.mean([distance(rows) for rows in runs])), runs[0])
+    done = [t for t in study.trials if t.value is not None]
+    checked = [(recheck(t), t) for t in sorted(done, key=lambda t: t.value)[:RECHECKED]]
+    (passed, mean, rows), best = min(checked, key=lambda c: (not c[0][0], c[0][1]))
+    params = Params(**best.params)
     write_json(RESULTS / "cascades.json", {
-        "params": asdict(params), "distance": distance(rows), "trials": args.trials,
+        "params": asdict(params), "trial": best.number, "passed_rechecks": passed,
+        "distance": mean, "trials": args.trials,
         "rows": rows, "environment": environment(["numpy", "scipy", "optuna", "riskmodel"])})
     print(asdict(params), distance(rows))
 

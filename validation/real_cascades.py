@@ -9,7 +9,8 @@ A post is a branching process with the engine's mechanisms: its content factor `
 (lognormal, mean 1, capped where the post's branching factor would reach ``max_branching``:
 the audience saturates); a follower of the root sees it with the root's reach rate, which
 falls with its follower count F as ``REACH_10K (F / 10,000)^-reach_slope``, a follower of a
-resharer with ``TIE_VIEW``; a viewer reshares with probability ``share_rate c``; a
+resharer with ``TIE_VIEW``; a viewer reshares with probability ``share_rate c
+exp(-age / freshness_days)``, ``age`` the time since the post when it sees it; a
 resharer's followers are lognormal with the real resharers' median and spread
 (``FOLLOWERS_MEDIAN``, ``FOLLOWERS_SIGMA``); each reshare comes a reaction time (the SEISMIC
 kernel, flat for ``flat_seconds``, then a power law of exponent ``theta``, stretched by the
@@ -36,7 +37,7 @@ import numpy as np
 from scipy import stats
 
 from sim.kernel.virality import content_factors, reaction_delays
-from validation.tables import format_table
+from validation.tables import environment, format_table, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "retweet-cascades" / "training"
@@ -58,8 +59,8 @@ SAMPLED = 10  # resharers' follower counts kept per cascade (the test's sample: 
 @dataclass(frozen=True)
 class Params:
     """The fitted mechanisms: reshare probability per viewer, content spread and cap, the
-    kernel's exponent and flat part, the spread of posts' pace, and how reach falls with
-    followers."""
+    kernel's exponent and flat part, the spread of posts' pace, how fast a post goes stale,
+    and how reach falls with followers."""
 
     share_rate: float
     content_sigma: float
@@ -67,6 +68,7 @@ class Params:
     theta: float
     flat_seconds: float
     pace_sigma: float
+    freshness_days: float
     reach_slope: float
 
     followers_mean = FOLLOWERS_MEDIAN * float(np.exp(FOLLOWERS_SIGMA ** 2 / 2))
@@ -150,7 +152,8 @@ def _batch(root: float, params: Params, rng: np.random.Generator, batch: int) ->
         k = np.exp(np.log(FOLLOWERS_MEDIAN) + FOLLOWERS_SIGMA * rng.standard_normal(len(cid)))
         for i in np.unique(cid[(sizes[cid] >= THRESHOLD // 4) & (t < 3600)]):
             sampled[i].append(k[cid == i][:SAMPLED])
-        kids = rng.poisson(per_view[cid] * TIE_VIEW * k)
+        stale = np.exp(-t / (params.freshness_days * 86_400.0))  # at their followers' view
+        kids = rng.poisson(per_view[cid] * stale * TIE_VIEW * k)
         cid, parent_t = np.repeat(cid, kids), np.repeat(t, kids)
         t = parent_t + pace[cid] * reaction_delays(rng.random(len(cid)), params.theta,
                                                    params.flat_seconds)
@@ -220,6 +223,10 @@ def main() -> None:
     real = read_real()
     sim, short = simulate(real.root, params, np.random.default_rng(args.seed), args.per_root)
     rows = compare(real, sim, short)
+    write_json(RESULTS / "real_cascades.json", {
+        "params": asdict(params), "seed": args.seed, "per_root": args.per_root,
+        "simulated": len(sim.size), "rows": rows,
+        "environment": environment(["numpy", "scipy", "riskmodel"])})
     print(f"parameters: {asdict(params)}; {len(sim.size)} simulated cascades")
     print(format_table(["quantity", "real", "simulated", "test", "pass"],
                        [[r["quantity"], r["real"], r["simulated"], r["test"],

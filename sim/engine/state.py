@@ -274,11 +274,11 @@ class State:
                                     np.diff(bounds)[audience], chance)
         audience = audience[seg]
         users = self.follows[bounds[audience] + pos] - audience * self.n
-        posted = self.post_u[content[seg] % self.A, _POST_TIME, t] * DAY  # seconds into day
+        posted = np.tile(self.post_u[:, _POST_TIME, t], 2) * DAY  # seconds into the day
         keys, when, shown, shown_when = timed_cascade(
             self.world.social.indptr, self.world.social.indices, self.n,
-            content[seg] * self.n + users, posted, *self.resharing(t), self._state(),
-            self._seen)
+            content[seg] * self.n + users, posted[content[seg]], *self.resharing(t, posted),
+            self._state(), self._seen)
         return self.today(t, np.concatenate([keys, shown]), np.concatenate([when, shown_when]))
 
     def _state(self) -> np.ndarray:
@@ -291,22 +291,27 @@ class State:
         """The day's views: those of its own posts' cascades seen before midnight and those
         of earlier days' cascades that reach this day; the later ones wait for theirs."""
         day = (when // DAY).astype(np.int64)
-        for d in np.unique(day[day > 0]):
-            self.pending.setdefault(t + int(d), []).append(keys[day == d])
-        return sorted_unique(np.concatenate([keys[day == 0], *self.pending.pop(t, [])]),
-                             runs=True)
+        later = day > 0
+        if later.any():
+            order = np.argsort(day[later], kind="stable")
+            keys_later, days = keys[later][order], day[later][order]
+            bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])
+            for lo, hi in zip(bounds[:-1], bounds[1:]):
+                self.pending.setdefault(t + int(days[lo]), []).append(keys_later[lo:hi])
+        return sorted_unique(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
 
     def scandal_targets(self, t: int) -> np.ndarray:
         live = [s.targets for s in self.scandals if s.start <= t < s.end]
         targets = np.unique(np.concatenate(live)) if live else np.empty(0, dtype=np.int64)
         return targets[~self.removed[targets]]
 
-    def resharing(self, t: int) -> tuple:
+    def resharing(self, t: int, posted: np.ndarray) -> tuple:
         """The cascade loop's settings for the day's content: who reshares, how far and
         when. Brand posts reshare at their account's share rate times their content
         factor, times the viewer's trust; a scandal's posts at the share rate times the
         scandal's virality times their own content factor, whatever the trust; both capped
-        where a post's branching factor reaches ``max_branching``."""
+        where a post's branching factor reaches ``max_branching`` and going stale with the
+        time since the post (``freshness_days``)."""
         dyn = self.dyn
         virality = np.ones(self.A)
         for s in self.scandals:
@@ -320,7 +325,7 @@ class State:
         pace = np.exp(dyn.pace_sigma * ndtri(self.post_u[:, (_BRAND_PACE, _SCANDAL_PACE), t]))
         scandal = np.arange(2 * self.A) >= self.A
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else self._ones
-        return (rate, pace.T.ravel(), scandal, trust, self.world.scale, self.tie_p,
+        return (rate, pace.T.ravel(), posted, dyn.freshness_days * DAY, scandal, trust, self.world.scale, self.tie_p,
                 dyn.discovery_rate, dyn.reaction_theta, dyn.reaction_flat_seconds,
                 dyn.carry_days * DAY)
 

@@ -291,8 +291,9 @@ def _grown(a, size):  # pragma: no cover - compiled
     return b
 
 
-def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, scandal, trust, scale,
-                        tie_p, discovery, theta, flat, horizon, state, seen
+def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, freshness,
+                        scandal, trust, scale, tie_p, discovery, theta, flat, horizon, state,
+                        seen
                         ):  # pragma: no cover - compiled
     width = len(keys) * 2 + 64
     qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
@@ -304,6 +305,7 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, scandal, tr
             qk[tail], qt[tail] = keys[i], times[i]
             tail += 1
     flat_mass = theta / (1.0 + theta)
+    stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
     head = 0
     while head < tail:
         k, t = qk[head], qt[head]
@@ -311,6 +313,7 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, scandal, tr
         c = k // n
         u = k - c * n
         r = rate[c] if scandal[c] else rate[c] * trust[u]
+        r *= np.exp((t - posted[c]) * decay)
         if r <= 0.0:
             continue
         sr = scale * r
@@ -320,9 +323,9 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, scandal, tr
         tp = min(1.0, tie_p * people)
         x = _uniform(state, c)
         if x < flat_mass:
-            t = t + pace[c] * x * flat / flat_mass
+            t = t + pace[c] * x * stretch
         else:
-            t = t + pace[c] * flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** (-1.0 / theta)
+            t = t + pace[c] * flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** power
         if t >= horizon:
             continue
         j, end = indptr[u], indptr[u + 1]
@@ -387,8 +390,8 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=cache is not None, nogil=True)
-    for helper in ("_uniform", "_grown"):  # compiled first: the loops call them
-        globals()[helper] = jit(globals()[helper])
+    for helper in ("_uniform", "_grown"):  # compiled first, into the loops that call them
+        globals()[helper] = numba.njit(inline="always")(globals()[helper])
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop, _timed_cascade_loop))
 
@@ -404,7 +407,8 @@ Independent Cascade with reaction times (docs/MODEL.md, "Resharing").
 Keys are ``content * n + user``; ``keys``/``times`` are the first viewers (distinct) and the
 seconds they saw the content. A viewer of content ``c`` is one simulated user standing for
 ``scale`` people, each resharing with ``r = rate[c]`` (times ``trust[user]`` unless
-``scandal[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
+``scandal[c]``, times ``exp(-age / freshness)`` for a view ``age`` seconds after the post
+at ``posted[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
 (the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``,
 stretched by the content's ``pace[c]``);
 each of its ties (row ``user`` of ``indptr``/``indices``) then sees it with

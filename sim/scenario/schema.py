@@ -50,30 +50,31 @@ LAYOUT_ROLES: tuple[str, ...] = ("brand", "self_operated", "leader", "dealer", "
 
 # Fitted to the 100 real retweet cascades (validation/calibrate_cascades.py; the values of
 # validation/results/cascades.json, docs/MODEL.md "Calibrated to real cascades").
-FIT_SHARE_RATE = 8.5e-3  # reshare probability per viewer of a post
-FIT_CONTENT_SIGMA = 1.5  # spread of the lognormal content factor
-FIT_MAX_BRANCHING = 0.9  # a post's branching factor at most (the audience saturates)
-FIT_THETA = 0.5  # exponent of the reaction-time kernel's power-law tail
-FIT_FLAT_SECONDS = 300.0  # seconds the reaction-time kernel stays flat
-FIT_PACE_SIGMA = 1.0  # spread of the lognormal pace factor of a post's reaction times
+FIT_SHARE_RATE = 2.51e-3  # reshare probability per viewer of a post
+FIT_CONTENT_SIGMA = 0.967  # spread of the lognormal content factor
+FIT_MAX_BRANCHING = 0.948  # a post's branching factor at most (the audience saturates)
+FIT_THETA = 0.362  # exponent of the reaction-time kernel's power-law tail
+FIT_FLAT_SECONDS = 646.0  # seconds the reaction-time kernel stays flat
+FIT_PACE_SIGMA = 1.87  # spread of the lognormal pace factor of a post's reaction times
+FIT_FRESHNESS_DAYS = 4.93  # e-folding time of a post's appeal: resharing falls as exp(-age / it)
 FIT_RESHARER_FOLLOWERS = 550.0  # mean followers of a resharer, people (the real cascades)
 
 # Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
 ROLE_DEFAULTS: dict[str, dict[str, float]] = {
     "brand": dict(followers=2_000_000, posts_per_day=2.0, reach_rate=0.05, brand_share=1.0,
-                  share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=1.0,
+                  share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4,
+                          share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
                           association=0.8, overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
-                   share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
+                   share_rate=2 * FIT_SHARE_RATE, follow_rate=8e-3, churn_rate=5e-4,
                    association=0.5, overlap=0.3, monthly_cost=10_000),
     "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
-                     share_rate=2 * FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4,
+                     share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
                      association=0.2, overlap=0.2, monthly_cost=500),
     "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
-                   share_rate=FIT_SHARE_RATE, follow_rate=2e-3, churn_rate=5e-4, association=0.3,
+                   share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=0.3,
                    overlap=0.2, monthly_cost=1_000),
 }
 
@@ -469,6 +470,10 @@ class Dynamics(_Model):
         FIT_PACE_SIGMA, ge=0, le=5, description="Spread (sigma) of the lognormal factor of "
         "median 1 that stretches the reaction times of each account's posts of a day (some "
         f"travel fast, some slowly). Default {FIT_PACE_SIGMA:g} (fitted).")
+    freshness_days: float = Field(
+        FIT_FRESHNESS_DAYS, gt=0, le=365, description="How fast a post goes stale: a viewer "
+        "who sees it a time 'age' after it was posted reshares it with exp(-age / "
+        f"freshness_days) of the rate, days. Default {FIT_FRESHNESS_DAYS:g} (fitted).")
     carry_days: int = Field(
         7, ge=1, le=12, description="Days a post's cascade runs: views later than this after "
         "the post are dropped. Default 7 (the real cascades' window).")
