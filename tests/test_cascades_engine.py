@@ -36,7 +36,7 @@ def _loop_args(graph: CSR, n_content: int, keys, times, stream: int = 99, **kw):
     return (graph.indptr, graph.indices, graph.n_rows, np.asarray(keys, dtype=np.int64),
             np.asarray(times, dtype=float), *settings.values(),
             np.arange(n_content, dtype=np.uint64) + np.uint64(stream),
-            np.zeros(n_content * graph.n_rows, dtype=bool))
+            compiled.cascade_marks(n_content * graph.n_rows))
 
 
 def _random_graph(n=300, m=1500, seed=0) -> CSR:
@@ -113,13 +113,24 @@ def test_recommendation_feeds_add_reach_and_followers():
     assert on.followers[-1].sum() > off.followers[-1].sum()
 
 
-def test_viral_content_makes_daily_reach_vary_more():
-    """Most posts with a widely spread content factor die out, a few travel far."""
-    flat = _run({"content_sigma": 0.0})
-    viral = _run({"content_sigma": 2.0})
-    def variation(x):
-        return np.std(x) / np.mean(x)
-    assert variation(viral.reach) > variation(flat.reach)
+def test_each_days_posts_draw_a_lognormal_content_factor():
+    """An account's reshare rate on a day is its share rate times a lognormal factor of mean
+    1 (spread sigma: most posts travel little, a few far), capped at the largest branching
+    factor; with sigma 0 it is the share rate every day."""
+    def rates(sigma):
+        scenario = Scenario.model_validate({
+            "name": "c", "seed": 5, "horizon_days": 400, "audience": {"users": 2000},
+            "dynamics": {"content_sigma": sigma},
+            "matrix": {"layout": "1+1+2+2", "leader": "leader_1"}})
+        state = State(build_world(scenario), resolve_scenario(scenario), 0)
+        return np.array([state.resharing(t, np.zeros(2 * state.A))[0][0] for t in range(400)])
+    brand_rate = Scenario.model_validate({"name": "c", "matrix": {"layout": "1+1+1+1"}})
+    share = resolve_scenario(brand_rate).matrix.accounts[0].share_rate
+    assert np.allclose(rates(0.0), share)
+    r = rates(1.0) / share
+    assert r.mean() == pytest.approx(1.0, abs=0.2)
+    assert np.std(r) == pytest.approx(np.sqrt(np.e - 1), rel=0.25)
+    assert np.median(r) < 0.75 and r.max() > 4
 
 
 def test_same_seed_same_numbers():

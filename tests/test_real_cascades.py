@@ -23,8 +23,8 @@ def test_engine_defaults_are_the_fit():
              "freshness_days": schema.FIT_FRESHNESS_DAYS}
     for key, default in pairs.items():
         assert default == pytest.approx(FIT[key], rel=5e-3), key
-    assert schema.FIT_RESHARER_FOLLOWERS == pytest.approx(Params(**FIT).followers_mean,
-                                                          rel=5e-3)
+    assert pytest.approx(Params(**FIT).followers_mean,
+                                                          rel=5e-3) == schema.FIT_RESHARER_FOLLOWERS
 
 
 @pytest.mark.skipif(not Path(DATA).is_dir(), reason="the real cascades are not beside the project")

@@ -11,6 +11,7 @@ equations: docs/MODEL.md, "Engine".
 from __future__ import annotations
 
 import copy
+import itertools
 import zlib
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.kernel.compiled import (
+    cascade_marks,
     insert_sorted,
     merged_at,
     splice,
@@ -138,7 +140,7 @@ class State:
         ties = world.social.nnz / self.n * world.scale  # people following a simulated user
         self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 or not ties else min(
             1.0, self.dyn.resharer_followers / ties))
-        self._seen = np.zeros(2 * self.A * self.n, dtype=bool)  # the cascade loop's work array
+        self._seen = cascade_marks(2 * self.A * self.n)  # the cascade loop's work array
         self._ones = np.ones(self.n)
         self._cdf: dict[bytes, np.ndarray] = {}
         self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
@@ -296,7 +298,7 @@ class State:
             order = np.argsort(day[later], kind="stable")
             keys_later, days = keys[later][order], day[later][order]
             bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])
-            for lo, hi in zip(bounds[:-1], bounds[1:]):
+            for lo, hi in itertools.pairwise(bounds):
                 self.pending.setdefault(t + int(days[lo]), []).append(keys_later[lo:hi])
         return sorted_unique(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
 
@@ -325,9 +327,9 @@ class State:
         pace = np.exp(dyn.pace_sigma * ndtri(self.post_u[:, (_BRAND_PACE, _SCANDAL_PACE), t]))
         scandal = np.arange(2 * self.A) >= self.A
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else self._ones
-        return (rate, pace.T.ravel(), posted, dyn.freshness_days * DAY, scandal, trust, self.world.scale, self.tie_p,
-                dyn.discovery_rate, dyn.reaction_theta, dyn.reaction_flat_seconds,
-                dyn.carry_days * DAY)
+        return (rate, pace.T.ravel(), posted, dyn.freshness_days * DAY, scandal, trust,
+                self.world.scale, self.tie_p, dyn.discovery_rate, dyn.reaction_theta,
+                dyn.reaction_flat_seconds, dyn.carry_days * DAY)
 
     def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that

@@ -12,9 +12,25 @@ import os
 
 import numpy as np
 
-__all__ = ["COMPILED", "cache_dir", "insert_sorted", "insert_sorted_numpy", "merged_at", "select",
-           "select_numpy", "splice", "splice_numpy", "take", "take_numpy", "tally",
-           "tally_marks", "tally_numpy", "timed_cascade", "timed_cascade_numpy"]
+__all__ = [
+    "COMPILED",
+    "cache_dir",
+    "cascade_marks",
+    "insert_sorted",
+    "insert_sorted_numpy",
+    "merged_at",
+    "select",
+    "select_numpy",
+    "splice",
+    "splice_numpy",
+    "take",
+    "take_numpy",
+    "tally",
+    "tally_marks",
+    "tally_numpy",
+    "timed_cascade",
+    "timed_cascade_numpy",
+]
 
 
 def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
@@ -282,12 +298,10 @@ def _uniform(state, c):  # pragma: no cover - compiled
     return float(z >> _S11) * (1.0 / 9007199254740992.0)
 
 
-def _grown(a, size):  # pragma: no cover - compiled
-    """``a`` copied into an array twice as long, when ``size`` fills it."""
-    if size < len(a):
-        return a
+def _grown(a):  # pragma: no cover - compiled
+    """``a`` copied into the front of an array twice as long."""
     b = np.empty(2 * len(a), dtype=a.dtype)
-    b[:size] = a[:size]
+    b[:len(a)] = a
     return b
 
 
@@ -299,9 +313,11 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
     qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
     sk, st = np.empty(64, dtype=np.int64), np.empty(64)
     tail = shown = 0
+    one = np.uint64(1)
     for i in range(len(keys)):
-        if not seen[keys[i]]:
-            seen[keys[i]] = True
+        w, bit = keys[i] >> 6, one << np.uint64(keys[i] & 63)
+        if not seen[w] & bit:
+            seen[w] |= bit
             qk[tail], qt[tail] = keys[i], times[i]
             tail += 1
     flat_mass = theta / (1.0 + theta)
@@ -337,9 +353,11 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
                 break
             v = c * n + indices[j]
             j += 1
-            if not seen[v]:
-                seen[v] = True
-                qk, qt = _grown(qk, tail), _grown(qt, tail)
+            w, bit = v >> 6, one << np.uint64(v & 63)
+            if not seen[w] & bit:
+                seen[w] |= bit
+                if tail == len(qk):
+                    qk, qt = _grown(qk), _grown(qt)
                 qk[tail], qt[tail] = v, t
                 tail += 1
         if discovery > 0.0:  # a Poisson number of feed viewers (Knuth's product method)
@@ -347,16 +365,23 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
             while product > floor:
                 v = c * n + np.int64(_uniform(state, c) * n)
                 product *= _uniform(state, c)
-                if not seen[v]:
-                    seen[v] = True
-                    sk, st = _grown(sk, shown), _grown(st, shown)
+                w, bit = v >> 6, one << np.uint64(v & 63)
+                if not seen[w] & bit:
+                    seen[w] |= bit
+                    if shown == len(sk):
+                        sk, st = _grown(sk), _grown(st)
                     sk[shown], st[shown] = v, t
                     shown += 1
     for i in range(tail):
-        seen[qk[i]] = False
+        seen[qk[i] >> 6] = 0
     for i in range(shown):
-        seen[sk[i]] = False
+        seen[sk[i] >> 6] = 0
     return qk[:tail], qt[:tail], sk[:shown], st[:shown]
+
+
+def cascade_marks(n_keys: int) -> np.ndarray:
+    """The all-zero work array of :func:`timed_cascade` for ``n_keys`` keys."""
+    return np.zeros(n_keys // 64 + 1, dtype=np.uint64)
 
 
 def timed_cascade_numpy(*args):
@@ -417,7 +442,7 @@ each of its ties (row ``user`` of ``indptr``/``indices``) then sees it with
 A user sees a piece of content once, at the time of the first reshare that reached it in
 breadth-first order; views at or after ``horizon`` seconds are dropped. Draws come from
 ``state[c]`` (one SplitMix64 stream per content, advanced in place); ``seen`` is an
-all-False work array of ``len(rate) * n`` flags, left all False.
+all-zero work array of ``len(rate) * n`` bits (:func:`cascade_marks`), left all zero.
 
 Returns the keys and times of every viewer through ties (first viewers included), then of
 those shown by feeds, in no particular order."""

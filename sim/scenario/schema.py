@@ -62,19 +62,19 @@ FIT_RESHARER_FOLLOWERS = 550.0  # mean followers of a resharer, people (the real
 # Built-in defaults per role. Units and sources: docs/MODEL.md, "Accounts".
 ROLE_DEFAULTS: dict[str, dict[str, float]] = {
     "brand": dict(followers=2_000_000, posts_per_day=2.0, reach_rate=0.05, brand_share=1.0,
-                  share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=1.0,
+                  share_rate=FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
+                          share_rate=FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4,
                           association=0.8, overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
-                   share_rate=2 * FIT_SHARE_RATE, follow_rate=8e-3, churn_rate=5e-4,
+                   share_rate=2 * FIT_SHARE_RATE, follow_rate=6e-3, churn_rate=5e-4,
                    association=0.5, overlap=0.3, monthly_cost=10_000),
     "employee": dict(followers=2_000, posts_per_day=0.3, reach_rate=0.10, brand_share=0.3,
-                     share_rate=2 * FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4,
+                     share_rate=2 * FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4,
                      association=0.2, overlap=0.2, monthly_cost=500),
     "dealer": dict(followers=10_000, posts_per_day=1.0, reach_rate=0.20, brand_share=0.8,
-                   share_rate=FIT_SHARE_RATE, follow_rate=4e-3, churn_rate=5e-4, association=0.3,
+                   share_rate=FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4, association=0.3,
                    overlap=0.2, monthly_cost=1_000),
 }
 
@@ -478,9 +478,9 @@ class Dynamics(_Model):
         7, ge=1, le=12, description="Days a post's cascade runs: views later than this after "
         "the post are dropped. Default 7 (the real cascades' window).")
     discovery_rate: float = Field(
-        40.0, ge=0, le=10_000, description="People a recommendation feed shows a post to, "
-        "among all users, per person who reshares it. Default 40 (an assumption set so "
-        "that a baseline's followers and reach stay level).")
+        30.0, ge=0, le=10_000, description="People a recommendation feed shows a post to, "
+        "among all users, per person who reshares it. Default 30 (an assumption, set so "
+        "that a baseline's followers stay within observed growth ranges).")
     visibility_half_life_days: float = Field(
         30.0, gt=0, description="Half-life of an account's feed visibility while it posts "
         "nothing, days. Default 30.")
