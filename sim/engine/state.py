@@ -141,7 +141,6 @@ class State:
         self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 or not ties else min(
             1.0, self.dyn.resharer_followers / ties))
         self._seen = cascade_marks(2 * self.A * self.n)  # the cascade loop's work array
-        self._ones = np.ones(self.n)
         self._cdf: dict[bytes, np.ndarray] = {}
         self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several
@@ -326,7 +325,7 @@ class State:
         rate = np.minimum(np.tile(self.param["share_rate"], 2) * factor, cap)
         pace = np.exp(dyn.pace_sigma * ndtri(self.post_u[:, (_BRAND_PACE, _SCANDAL_PACE), t]))
         scandal = np.arange(2 * self.A) >= self.A
-        trust = self.trust_of(np.arange(self.n), t) if self.scandals else self._ones
+        trust = self.trust_of(np.arange(self.n), t) if self.scandals else np.empty(0)
         return (rate, pace.T.ravel(), posted, dyn.freshness_days * DAY, scandal, trust,
                 self.world.scale, self.tie_p, dyn.discovery_rate, dyn.reaction_theta,
                 dyn.reaction_flat_seconds, dyn.carry_days * DAY)

@@ -322,14 +322,18 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
             tail += 1
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
+    trusting = len(trust) > 0
     head = 0
     while head < tail:
         k, t = qk[head], qt[head]
         head += 1
         c = k // n
         u = k - c * n
-        r = rate[c] if scandal[c] else rate[c] * trust[u]
-        r *= np.exp((t - posted[c]) * decay)
+        r = rate[c]
+        if trusting and not scandal[c]:
+            r *= trust[u]
+        if t > posted[c]:
+            r *= np.exp((t - posted[c]) * decay)
         if r <= 0.0:
             continue
         sr = scale * r
@@ -432,7 +436,7 @@ Independent Cascade with reaction times (docs/MODEL.md, "Resharing").
 Keys are ``content * n + user``; ``keys``/``times`` are the first viewers (distinct) and the
 seconds they saw the content. A viewer of content ``c`` is one simulated user standing for
 ``scale`` people, each resharing with ``r = rate[c]`` (times ``trust[user]`` unless
-``scandal[c]``, times ``exp(-age / freshness)`` for a view ``age`` seconds after the post
+``scandal[c]`` or ``trust`` is empty, times ``exp(-age / freshness)`` for a view ``age`` seconds after the post
 at ``posted[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
 (the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``,
 stretched by the content's ``pace[c]``);
