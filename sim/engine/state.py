@@ -276,11 +276,18 @@ class State:
         audience = audience[seg]
         users = self.follows[bounds[audience] + pos] - audience * self.n
         posted = np.tile(self.post_u[:, _POST_TIME, t], 2) * DAY  # seconds into the day
-        keys, when, shown, shown_when = timed_cascade(
-            self.world.social.indptr, self.world.social.indices, self.n,
-            content[seg] * self.n + users, posted[content[seg]], *self.resharing(t, posted),
-            self._state(), self._seen)
-        return self.today(t, np.concatenate([keys, shown]), np.concatenate([when, shown_when]))
+        first = sorted_unique(content[seg] * self.n + users, runs=True)  # runs per segment
+        settings = self.resharing(t, posted)
+        rate, scale = settings[0], self.world.scale
+        bounds = np.searchsorted(first, np.arange(len(rate) + 1) * self.n)
+        rs, rp = bernoulli_select(self.streams, np.arange(len(rate)) % self.A, np.diff(bounds),
+                                  np.minimum(1.0, scale * rate))
+        keys = first[bounds[rs] + rp]
+        reached, when, shown, shown_when = timed_cascade(
+            self.world.social.indptr, self.world.social.indices, self.n, first, keys,
+            posted[keys // self.n], *settings, self._state(), self._seen)
+        return self.today(t, first, np.concatenate([reached, shown]),
+                          np.concatenate([when, shown_when]))
 
     def _state(self) -> np.ndarray:
         """The day's SplitMix64 seeds of the cascade loop, one per content, from the
@@ -288,9 +295,11 @@ class State:
         u = self.streams.uniforms(self.owner, np.ones(2 * self.A, dtype=np.int64))
         return (u * 2.0**53).astype(np.uint64)
 
-    def today(self, t: int, keys: np.ndarray, when: np.ndarray) -> np.ndarray:
-        """The day's views: those of its own posts' cascades seen before midnight and those
-        of earlier days' cascades that reach this day; the later ones wait for theirs."""
+    def today(self, t: int, first: np.ndarray, keys: np.ndarray, when: np.ndarray
+              ) -> np.ndarray:
+        """The day's views: the first viewers of its own posts, the views their cascades
+        bring before midnight, and those of earlier days' cascades that reach this day; the
+        later ones wait for theirs."""
         day = (when // DAY).astype(np.int64)
         later = day > 0
         if later.any():
@@ -299,7 +308,8 @@ class State:
             bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])
             for lo, hi in itertools.pairwise(bounds):
                 self.pending.setdefault(t + int(days[lo]), []).append(keys_later[lo:hi])
-        return sorted_unique(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
+        extra = np.sort(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
+        return sorted_unique(np.concatenate([first, extra]), runs=True)
 
     def scandal_targets(self, t: int) -> np.ndarray:
         live = [s.targets for s in self.scandals if s.start <= t < s.end]

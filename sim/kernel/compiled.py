@@ -305,21 +305,18 @@ def _grown(a):  # pragma: no cover - compiled
     return b
 
 
-def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, freshness,
-                        scandal, trust, scale, tie_p, discovery, theta, flat, horizon, state,
-                        seen
-                        ):  # pragma: no cover - compiled
-    width = len(keys) * 2 + 64
+def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, posted,
+                        freshness, scandal, trust, scale, tie_p, discovery, theta, flat,
+                        horizon, state, seen):  # pragma: no cover - compiled
+    one = np.uint64(1)
+    for i in range(len(first)):
+        seen[first[i] >> 6] |= one << np.uint64(first[i] & 63)
+    decided = len(keys)
+    width = decided * 2 + 64
     qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
     sk, st = np.empty(64, dtype=np.int64), np.empty(64)
-    tail = shown = 0
-    one = np.uint64(1)
-    for i in range(len(keys)):
-        w, bit = keys[i] >> 6, one << np.uint64(keys[i] & 63)
-        if not seen[w] & bit:
-            seen[w] |= bit
-            qk[tail], qt[tail] = keys[i], times[i]
-            tail += 1
+    qk[:decided], qt[:decided] = keys, times
+    tail, shown = decided, 0
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
     trusting = len(trust) > 0
@@ -337,7 +334,11 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
         if r <= 0.0:
             continue
         sr = scale * r
-        if sr < 1.0 and _uniform(state, c) >= sr:
+        if head <= decided:  # a first viewer drawn at the top rate: kept with its share
+            top = min(1.0, scale * rate[c])
+            if sr < top and _uniform(state, c) * top >= sr:
+                continue
+        elif sr < 1.0 and _uniform(state, c) >= sr:
             continue
         people = max(1.0, sr)
         tp = min(1.0, tie_p * people)
@@ -376,11 +377,13 @@ def _timed_cascade_loop(indptr, indices, n, keys, times, rate, pace, posted, fre
                         sk, st = _grown(sk), _grown(st)
                     sk[shown], st[shown] = v, t
                     shown += 1
+    for i in range(len(first)):
+        seen[first[i] >> 6] = 0
     for i in range(tail):
         seen[qk[i] >> 6] = 0
     for i in range(shown):
         seen[sk[i] >> 6] = 0
-    return qk[:tail], qt[:tail], sk[:shown], st[:shown]
+    return qk[decided:tail], qt[decided:tail], sk[:shown], st[:shown]
 
 
 def cascade_marks(n_keys: int) -> np.ndarray:
@@ -430,23 +433,27 @@ COMPILED = _compiled is not None
 select, take, tally, insert_sorted, splice, timed_cascade = _compiled if COMPILED else (
     select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
     timed_cascade_numpy)
-timed_cascade.__doc__ = """Everyone who sees the day's content, and when: a breadth-first
-Independent Cascade with reaction times (docs/MODEL.md, "Resharing").
+timed_cascade.__doc__ = """Who else sees the day's content, and when: a breadth-first
+Independent Cascade with reaction times, from the first viewers who reshare (docs/MODEL.md,
+"Resharing").
 
-Keys are ``content * n + user``; ``keys``/``times`` are the first viewers (distinct) and the
-seconds they saw the content. A viewer of content ``c`` is one simulated user standing for
-``scale`` people, each resharing with ``r = rate[c]`` (times ``trust[user]`` unless
-``scandal[c]`` or ``trust`` is empty, times ``exp(-age / freshness)`` for a view ``age`` seconds after the post
-at ``posted[c]``): the user reshares with ``min(1, scale r)``, a reaction time after the view
+Keys are ``content * n + user``. ``first`` are all the first viewers (who saw the content
+itself: they see it once, and are not returned); ``keys``/``times`` are those of them drawn
+as candidate resharers at the content's top rate ``min(1, scale rate[c])``, and the seconds
+they saw it. A viewer of content ``c`` is one simulated user standing for ``scale`` people,
+each resharing with ``r = rate[c]`` (times ``trust[user]`` unless ``scandal[c]`` or ``trust``
+is empty, times ``exp(-age / freshness)`` for a view ``age`` seconds after the post at
+``posted[c]``): a candidate is kept with ``min(1, scale r)`` over the top rate, any later
+viewer reshares with ``min(1, scale r)``; the reshare comes a reaction time after the view
 (the SEISMIC kernel: flat for ``flat`` seconds, then a power law of exponent ``theta``,
-stretched by the content's ``pace[c]``);
-each of its ties (row ``user`` of ``indptr``/``indices``) then sees it with
-``min(1, tie_p max(1, scale r))``, and a feed shows it to a Poisson number, mean
-``discovery max(1, scale r) / scale``, of users drawn at random, who pass it on no further.
-A user sees a piece of content once, at the time of the first reshare that reached it in
-breadth-first order; views at or after ``horizon`` seconds are dropped. Draws come from
-``state[c]`` (one SplitMix64 stream per content, advanced in place); ``seen`` is an
-all-zero work array of ``len(rate) * n`` bits (:func:`cascade_marks`), left all zero.
+stretched by the content's ``pace[c]``); each of its ties (row ``user`` of
+``indptr``/``indices``) then sees it with ``min(1, tie_p max(1, scale r))``, and a feed shows
+it to a Poisson number, mean ``discovery max(1, scale r) / scale``, of users drawn at random,
+who pass it on no further. A user sees a piece of content once, at the time of the first
+reshare that reached it in breadth-first order; views at or after ``horizon`` seconds are
+dropped. Draws come from ``state[c]`` (one SplitMix64 stream per content, advanced in place);
+``seen`` is an all-zero work array of ``len(rate) * n`` bits (:func:`cascade_marks`), left
+all zero.
 
-Returns the keys and times of every viewer through ties (first viewers included), then of
-those shown by feeds, in no particular order."""
+Returns the keys and times of the users reached through ties, then of those shown by feeds,
+in no particular order."""
