@@ -79,7 +79,7 @@ def test_scenario_equals_its_baseline_until_the_first_event():
                   {"kind": "inactive", "target": "role:self_operated"},
                   {"kind": "ban", "target": "brand"},
                   {"kind": "campaign", "target": "founder"},
-                  {"kind": "crisis_response", "target": "role:dealer"},
+                  {"kind": "crisis_response", "target": "role:self_operated"},
                   {"kind": "succession", "target": "leader_3", "ramp_days": 2}):
         events = Scenario.model_validate({"name": "e", "events": [{**event, "day": 6}]}).events
         succession = event["kind"] == "succession"
