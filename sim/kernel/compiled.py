@@ -320,6 +320,9 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
     trusting = len(trust) > 0
+    # for the usual resharing user standing for at most one resharing person
+    log_q1 = np.log1p(-tie_p) if 0.0 < tie_p < 1.0 else 0.0
+    floor1 = np.exp(-discovery / scale)
     head = 0
     while head < tail:
         k, t = qk[head], qt[head]
@@ -342,6 +345,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
             continue
         people = max(1.0, sr)
         tp = min(1.0, tie_p * people)
+        log_q = log_q1 if people == 1.0 else (np.log1p(-tp) if tp < 1.0 else 0.0)
         x = _uniform(state, c)
         if x < flat_mass:
             t = t + pace[c] * x * stretch
@@ -350,7 +354,6 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
         if t >= horizon:
             continue
         j, end = indptr[u], indptr[u + 1]
-        log_q = np.log1p(-tp) if tp < 1.0 else 0.0
         while tp > 0.0:
             if tp < 1.0:
                 j += np.int64(np.log(1.0 - _uniform(state, c)) / log_q)
@@ -366,7 +369,8 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
                 qk[tail], qt[tail] = v, t
                 tail += 1
         if discovery > 0.0:  # a Poisson number of feed viewers (Knuth's product method)
-            floor, product = np.exp(-discovery * people / scale), _uniform(state, c)
+            floor = floor1 if people == 1.0 else np.exp(-discovery * people / scale)
+            product = _uniform(state, c)
             while product > floor:
                 v = c * n + np.int64(_uniform(state, c) * n)
                 product *= _uniform(state, c)

@@ -65,7 +65,7 @@ ROLE_DEFAULTS: dict[str, dict[str, float]] = {
                   share_rate=FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4, association=1.0,
                   overlap=1.0, monthly_cost=20_000),
     "self_operated": dict(followers=200_000, posts_per_day=1.0, reach_rate=0.05, brand_share=1.0,
-                          share_rate=FIT_SHARE_RATE, follow_rate=3e-3, churn_rate=5e-4,
+                          share_rate=FIT_SHARE_RATE, follow_rate=5e-3, churn_rate=5e-4,
                           association=0.8, overlap=0.4, monthly_cost=5_000),
     "leader": dict(followers=333_536, posts_per_day=1.0, reach_rate=0.10, brand_share=0.6,
                    share_rate=2 * FIT_SHARE_RATE, follow_rate=6e-3, churn_rate=5e-4,
