@@ -1,7 +1,7 @@
 """The mutable state of one replication and its vectorized day step.
 
 The day step works on arrays only: every account's posts of the day, their exposure,
-amplification and reshare cascades run together (:func:`sim.kernel.diffusion.spread`); a
+amplification and reshare cascades run together (:func:`sim.kernel.compiled.timed_cascade`); a
 cascade runs to its end on the day of its post, and the views it brings on later days wait
 in ``pending`` for their day.
 Events (:mod:`sim.engine.events`) change pieces of this state at their days. Mechanisms and

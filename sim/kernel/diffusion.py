@@ -4,13 +4,13 @@ Every newly active user gets one chance to activate each of its ties, independen
 probability ``p`` (the sharer's reshare probability). A cascade advances a whole wave at a
 time: the ties of every user activated in the last wave are drawn in one numpy pass (with
 geometric gaps between the ties that fire), so the cost follows the cascade, not the graph.
-The engine runs the same :func:`spread` for every account's posts of a day at once.
+Many cascades run together in one key space (:func:`cascade_sizes`). The engine's day step
+runs a timed variant of the same process in compiled code
+(:func:`sim.kernel.compiled.timed_cascade`), checked against this one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from sim.kernel.compiled import insert_sorted
 from sim.kernel.csr import CSR, sorted_unique
 from sim.kernel.streams import Streams, bernoulli_select
 
-__all__ = ["Share", "cascade_sizes", "contains", "independent_cascade", "spread"]
+__all__ = ["cascade_sizes", "contains", "independent_cascade", "spread"]
 
 
 def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
@@ -89,35 +89,33 @@ def cascade_sizes(graph: CSR, seeds: Any, p: float | np.ndarray,
         count = len(seeds)
         keys = np.concatenate([i * n + np.atleast_1d(np.asarray(s, dtype=np.int64))
                                for i, s in enumerate(seeds)] or [np.empty(0, np.int64)])
-    seen = spread(graph, sorted_unique(keys.astype(np.int64)), p, None, Streams([rng]),
+    seen = spread(graph, sorted_unique(keys.astype(np.int64)), p, Streams([rng]),
                   np.zeros(count, np.int64))
     return np.bincount(seen // n, minlength=count)
 
 
 def _cascade(graph: CSR, seeds: np.ndarray, p: float | np.ndarray,
              rng: np.random.Generator) -> np.ndarray:
-    return spread(graph, sorted_unique(seeds), p, None, Streams([rng]), np.zeros(1, np.int64))
+    return spread(graph, sorted_unique(seeds), p, Streams([rng]), np.zeros(1, np.int64))
 
 
-def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
-           share: Share | None, streams: Streams, owner: np.ndarray) -> np.ndarray:
-    """Everyone who sees a piece of content, starting from its first viewers.
+def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray, streams: Streams,
+           owner: np.ndarray) -> np.ndarray:
+    """Everyone a set of cascades reaches, starting from their first users.
 
-    Users and content share one key space, ``key = content * n_users + user``, so the
-    cascades of many pieces of content (every account's posts of a day) run together, each
-    drawing from its owner's stream. A viewer of content ``c`` reshares it with probability
-    ``share.top[c] * share.accept(keys)`` (everyone reshares when ``share`` is None); a
-    resharer's ties each see the content with ``tie_p`` (a number, or one per sharing
-    user); a user sees a piece of content at most once.
+    Users and content share one key space, ``key = content * n_users + user``, so many
+    cascades run together, each drawing from its owner's stream. Every reached user passes
+    the content on: each of its ties sees it with ``tie_p`` (a number, or one per user); a
+    user sees a piece of content at most once.
 
     Parameters
     ----------
     graph : CSR
-        Social ties.
+        Social ties: row ``u`` holds the users ``u`` reaches.
     viewers : ndarray of int64
-        Sorted distinct keys of the first viewers.
-    share : Share or None
-        Who reshares.
+        Sorted distinct keys of the first users.
+    tie_p : float or ndarray
+        Probability that a tie sees the content.
     streams : Streams
         Random streams, one per owner.
     owner : ndarray of int
@@ -126,13 +124,11 @@ def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
     Returns
     -------
     ndarray of int64
-        Sorted distinct keys of every viewer, the first ones included.
+        Sorted distinct keys of everyone reached, the first ones included.
     """
     n = graph.n_rows
     seen = new = viewers
     while len(new):
-        if share is not None:
-            new = share.draw(new, n, streams, owner)
         content = new // n
         users = new - content * n
         starts = graph.indptr[users]
@@ -144,30 +140,6 @@ def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray,
         new = new[~contains(seen, new)]
         seen = insert_sorted(seen, new)
     return seen
-
-
-@dataclass(frozen=True)
-class Share:
-    """Who reshares: viewers of content ``c`` with probability ``top[c]``, each then kept
-    with probability ``accept(keys)`` (for example their trust), when given."""
-
-    top: np.ndarray
-    accept: Callable[[np.ndarray], np.ndarray] | None = None
-
-    def draw(self, keys: np.ndarray, n: int, streams: Streams, owner: np.ndarray
-             ) -> np.ndarray:
-        """The resharers among the sorted viewer ``keys`` (thinning: candidates at the top
-        rate, drawn with geometric gaps, then accepted)."""
-        bounds = np.searchsorted(keys, np.arange(len(self.top) + 1) * n)
-        counts = np.diff(bounds)
-        c = np.flatnonzero(counts)
-        segment, position = bernoulli_select(streams, owner[c], counts[c], self.top[c])
-        first = bounds[c]
-        chosen = keys[first[segment] + position]
-        if self.accept is None or not len(chosen):
-            return chosen
-        u = streams.uniforms(owner[chosen // n], np.ones(len(chosen), dtype=np.int64))
-        return chosen[u < self.accept(chosen)]
 
 
 def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
