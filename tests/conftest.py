@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ settings.register_profile("ci", derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the validation scripts' modules, which tests check quickly
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
