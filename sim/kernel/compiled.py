@@ -298,6 +298,15 @@ def _uniform(state, c):  # pragma: no cover - compiled
     return float(z >> _S11) * (1.0 / 9007199254740992.0)
 
 
+def _marked(seen, key):  # pragma: no cover - compiled
+    """Set ``key``'s bit in ``seen``; whether it was clear (a first view)."""
+    w, bit = key >> 6, np.uint64(1) << np.uint64(key & 63)
+    if seen[w] & bit:
+        return False
+    seen[w] |= bit
+    return True
+
+
 def _grown(a):  # pragma: no cover - compiled
     """``a`` copied into the front of an array twice as long."""
     b = np.empty(2 * len(a), dtype=a.dtype)
@@ -308,9 +317,8 @@ def _grown(a):  # pragma: no cover - compiled
 def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, posted,
                         freshness, scandal, trust, scale, tie_p, discovery, theta, flat,
                         horizon, state, seen):  # pragma: no cover - compiled
-    one = np.uint64(1)
     for i in range(len(first)):
-        seen[first[i] >> 6] |= one << np.uint64(first[i] & 63)
+        _marked(seen, first[i])
     decided = len(keys)
     width = decided * 2 + 64
     qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
@@ -361,9 +369,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
                 break
             v = c * n + indices[j]
             j += 1
-            w, bit = v >> 6, one << np.uint64(v & 63)
-            if not seen[w] & bit:
-                seen[w] |= bit
+            if _marked(seen, v):
                 if tail == len(qk):
                     qk, qt = _grown(qk), _grown(qt)
                 qk[tail], qt[tail] = v, t
@@ -374,9 +380,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
             while product > floor:
                 v = c * n + np.int64(_uniform(state, c) * n)
                 product *= _uniform(state, c)
-                w, bit = v >> 6, one << np.uint64(v & 63)
-                if not seen[w] & bit:
-                    seen[w] |= bit
+                if _marked(seen, v):
                     if shown == len(sk):
                         sk, st = _grown(sk), _grown(st)
                     sk[shown], st[shown] = v, t
@@ -426,7 +430,7 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=cache is not None, nogil=True)
-    for helper in ("_uniform", "_grown"):  # compiled first, into the loops that call them
+    for helper in ("_uniform", "_marked", "_grown"):  # inlined into the loops calling them
         globals()[helper] = numba.njit(inline="always")(globals()[helper])
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop, _timed_cascade_loop))

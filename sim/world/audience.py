@@ -63,11 +63,9 @@ def social_ties(n: int, mean_degree: float, exponent: float, max_degree: float,
     """
     weight_rng, community_rng, stub_rng = rng.spawn(3)
     w = power_law_weights(n, mean_degree, exponent, max_degree, weight_rng)
-    n_comm = max(1, round(n / community_size))
-    shares = community_rng.dirichlet(np.full(n_comm, 2.0))
-    community = community_rng.choice(n_comm, size=n, p=shares).astype(np.int32)
+    community, n_comm = _communities(n, community_size, community_rng)
     stubs = stub_rng.poisson(w)
-    inside = stub_rng.binomial(stubs, 1.0 - _p_out(mixing, community, w, n_comm))
+    inside = stub_rng.binomial(stubs, 1.0 - _p_out(mixing, community, w, w, n_comm))
     users = np.arange(n, dtype=np.int32)
     u_in, v_in = _match(np.repeat(users, inside), np.repeat(community, inside), stub_rng)
     out = np.repeat(users, stubs - inside)
@@ -90,19 +88,14 @@ def follow_graph(n: int, mean_degree: float, follower_exponent: float,
     out_rng, in_rng, community_rng, edge_rng = rng.spawn(4)
     w_out = power_law_weights(n, mean_degree, follower_exponent, max_degree, out_rng)
     w_in = power_law_weights(n, mean_degree, followee_exponent, max_degree, in_rng)
-    n_comm = max(1, round(n / community_size))
-    shares = community_rng.dirichlet(np.full(n_comm, 2.0))
-    community = community_rng.choice(n_comm, size=n, p=shares).astype(np.int32)
+    community, n_comm = _communities(n, community_size, community_rng)
     returned = reciprocity / (2.0 - reciprocity)  # returning x of E gives 2x/(1+x) mutual
     m = edge_rng.poisson(n * mean_degree / (1.0 + returned))
     followed = _pick(np.cumsum(w_out), 0, n, edge_rng.random(m))
     by_community = np.argsort(community, kind="stable")
     cum_in = np.cumsum(w_in[by_community])
     bounds = np.searchsorted(community[by_community], np.arange(n_comm + 1))
-    q_out = np.bincount(community, weights=w_out, minlength=n_comm) / w_out.sum()
-    q_in = np.bincount(community, weights=w_in, minlength=n_comm) / w_in.sum()
-    stay = float(q_out @ q_in)  # a follow drawn anywhere stays in its community so often
-    across = edge_rng.random(m) < (0.0 if stay >= 1.0 else min(1.0, mixing / (1.0 - stay)))
+    across = edge_rng.random(m) < _p_out(mixing, community, w_out, w_in, n_comm)
     c = community[followed]
     lo = np.where(across, 0, bounds[c])
     hi = np.where(across, n, bounds[c + 1])
@@ -132,12 +125,25 @@ def _pick(cumulative: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int,
     return np.minimum(at, np.asarray(hi) - 1)
 
 
-def _p_out(mixing: float, community: np.ndarray, w: np.ndarray, n_comm: int) -> float:
-    """Probability that a tie end is paired across the whole graph, so that a share ``mixing``
-    of ties crosses communities in expectation: an end sent out lands back in its own
-    community with probability sum(q_c^2), q_c the community's share of expected ties."""
-    q = np.bincount(community, weights=w, minlength=n_comm) / w.sum()
-    stay = float(q @ q)
+def _communities(n: int, community_size: float, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, int]:
+    """Each user's community (int32) and their number: ``round(n / community_size)``
+    communities with shares from a symmetric Dirichlet(2), so sizes vary by a few times."""
+    n_comm = max(1, round(n / community_size))
+    shares = rng.dirichlet(np.full(n_comm, 2.0))
+    return rng.choice(n_comm, size=n, p=shares).astype(np.int32), n_comm
+
+
+def _p_out(mixing: float, community: np.ndarray, w_from: np.ndarray, w_to: np.ndarray,
+           n_comm: int) -> float:
+    """Probability that a tie is drawn across the whole graph rather than inside its
+    community, so that a share ``mixing`` of ties crosses communities in expectation: a
+    tie drawn anywhere lands back in its own community with probability
+    sum(q_c r_c), q_c and r_c the community's shares of the weights its ends are drawn by
+    (for friendships both the expected ties)."""
+    q = np.bincount(community, weights=w_from, minlength=n_comm) / w_from.sum()
+    r = np.bincount(community, weights=w_to, minlength=n_comm) / w_to.sum()
+    stay = float(q @ r)
     return 0.0 if stay >= 1.0 else min(1.0, mixing / (1.0 - stay))
 
 
