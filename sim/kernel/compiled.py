@@ -36,13 +36,16 @@ __all__ = [
 def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
                  n: np.ndarray, log_q: np.ndarray, start: np.ndarray, first: int,
                  capacity: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Successful trials from geometric gaps, per segment, reading exactly what they need.
+    """Successful trials, per segment, in order, reading exactly the random numbers they
+    need.
 
     Segment ``i`` has trials ``start[i] .. n[i] - 1``, each a success with probability
-    ``q = 1 - exp(log_q[i])``. It reads values ``log(1 - U)`` from row ``owner[i]`` of
-    ``logs``, from ``next_unread[row]`` on (advanced in place): each gives the gap
-    ``floor(log(1 - U) / log_q) + 1`` to the next success, and the first gap past the end
-    closes the segment, so a segment takes one value per success and one more.
+    ``q = 1 - exp(log_q[i])``. A segment with ``q = 1`` (``log_q = -inf``) succeeds at every
+    trial and one with ``q = 0`` or no trials at none, both reading nothing. Otherwise it
+    reads values ``log(1 - U)`` from row ``owner[i]`` of ``logs``, from ``next_unread[row]``
+    on (advanced in place): each gives the gap ``floor(log(1 - U) / log_q) + 1`` to the next
+    success, and the first gap past the end closes the segment, so a segment takes one value
+    per success and one more.
 
     Segments run in order from ``first``. Returns, for each success, its segment and trial;
     and where it stopped: the segment whose row ran out (or, in the compiled loop, at
@@ -53,6 +56,12 @@ def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
     segments, positions = [], []
     for i in range(first, len(owner)):
         o, limit, trial = owner[i], n[i], start[i] - 1
+        if limit <= 0 or log_q[i] == 0.0:
+            continue
+        if log_q[i] == -np.inf:
+            segments.append(np.full(max(limit - trial - 1, 0), i, dtype=np.int64))
+            positions.append(np.arange(trial + 1, limit, dtype=np.int64))
+            continue
         q = -np.expm1(log_q[i])
         while True:
             j = next_unread[o]
@@ -87,6 +96,17 @@ def _select_loop(logs, next_unread, owner, n, log_q, start, first,
     k = 0
     for i in range(first, len(owner)):
         o, limit, trial = owner[i], n[i], start[i] - 1
+        if limit <= 0 or log_q[i] == 0.0:
+            continue
+        if log_q[i] == -np.inf:  # certain: every trial, no number read
+            while trial + 1 < limit:
+                if k == capacity:
+                    return seg_out[:k], pos_out[:k], i, trial + 1
+                trial += 1
+                seg_out[k] = i
+                pos_out[k] = trial
+                k += 1
+            continue
         cap = float(limit) + 1
         j = next_unread[o]
         while True:

@@ -57,21 +57,25 @@ class Streams:
         self._ensure(np.bincount(owner, weights=count, minlength=len(self.generators)))
         return take(self._buffer, self._next, owner, count)
 
-    def geometric(self, owner: np.ndarray, n: np.ndarray, q: np.ndarray
+    def successes(self, owner: np.ndarray, n: np.ndarray, q: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Successes of ``n[i]`` trials with probability ``q[i]`` (0 < q < 1), per segment
-        ``i``, from geometric gaps: each segment takes one number of its owner's stream
-        per success and one more. Returns each success's segment and trial, in order."""
-        log_q = np.log1p(-q)
+        """Successes of ``n[i]`` trials with probability ``q[i]`` (in [0, 1]), per segment
+        ``i``, from geometric gaps: a segment with ``0 < q < 1`` takes one number of its
+        owner's stream per success and one more, others none. Returns each success's
+        segment and trial, in order."""
+        with np.errstate(divide="ignore"):  # q = 1: log 0 = -inf, every trial succeeds
+            log_q = np.log1p(-q)
+        drawn = (q > 0) & (q < 1) & (n > 0)
         mean = n * q
         owners = len(self.generators)
-        expected = np.bincount(owner, weights=mean, minlength=owners)  # successes per owner
-        need = expected + 6 * np.sqrt(expected) + np.bincount(owner, minlength=owners) + 8
+        expected = np.bincount(owner, weights=mean * drawn, minlength=owners)
+        need = expected + 6 * np.sqrt(expected) + np.bincount(owner, weights=drawn,
+                                                               minlength=owners) + 8
         # read ahead up to a row's width, widening rows while the buffer stays small;
         # a longer need refills its row as it goes
-        widest = max(self._block, _BUFFER_NUMBERS // len(self.generators))
+        widest = max(self._block, _BUFFER_NUMBERS // owners)
         self._ensure(np.minimum(need, widest))
-        total = float(expected.sum())
+        total = float(mean[n > 0].sum())
         capacity = int(total + 6 * np.sqrt(total)) + 16
         start = np.zeros(len(owner), dtype=np.int64)
         first, parts = 0, []
@@ -131,29 +135,10 @@ def bernoulli_select(streams: Streams, owner: np.ndarray, n: np.ndarray, q: np.n
         segment then position.
     """
     n = np.asarray(n, dtype=np.int64)
-    q = np.asarray(q, dtype=float)
-    q = np.full(n.shape, q) if q.ndim == 0 else q
+    q = np.clip(np.broadcast_to(np.asarray(q, dtype=float), n.shape), 0.0, 1.0)
     owner = np.asarray(owner, dtype=np.int64)
     owner = np.full(n.shape, owner) if owner.ndim == 0 or len(owner) != len(n) else owner
-    segments, positions = [], []
-    certain = (q >= 1) & (n > 0)
-    if certain.any():
-        idx = np.flatnonzero(certain)
-        segments.append(np.repeat(idx, n[idx]))
-        positions.append(np.arange(int(n[idx].sum())) - np.repeat(np.cumsum(n[idx]) - n[idx],
-                                                                   n[idx]))
-    todo = np.flatnonzero((q > 0) & (q < 1) & (n > 0))
-    if len(todo):
-        segment, position = streams.geometric(owner[todo], n[todo], q[todo])
-        segments.append(todo[segment])
-        positions.append(position)
-    if not segments:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    if len(segments) == 1:  # already in order
-        return segments[0], positions[0]
-    segment, position = np.concatenate(segments), np.concatenate(positions)
-    order = np.lexsort((position, segment))
-    return segment[order], position[order]
+    return streams.successes(owner, n, q)
 
 
 def poisson_counts(rate: np.ndarray, u: np.ndarray, cdf: np.ndarray | None = None
