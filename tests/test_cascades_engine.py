@@ -62,9 +62,8 @@ def test_cascade_loop_compiled_equals_its_twin(discovery):
 
 def test_views_travel_along_follows_once_each_and_later_than_their_source():
     graph = _random_graph()
-    keys, times, shown, _ = compiled.timed_cascade(*_loop_args(graph, 1, [3], [0.0],
-                                                               rate=np.ones(1), tie_p=1.0,
-                                                               horizon=np.inf))
+    keys, times, shown, _, shares = compiled.timed_cascade(
+        *_loop_args(graph, 1, [3], [0.0], rate=np.ones(1), tie_p=1.0, horizon=np.inf))
     assert len(shown) == 0 and len(set(keys.tolist())) == len(keys) > 1 and 3 not in keys
     reach, frontier = {3}, [3]
     while frontier:  # everyone reachable from 3 along out-edges, and nobody else
@@ -72,6 +71,7 @@ def test_views_travel_along_follows_once_each_and_later_than_their_source():
         reach |= set(frontier)
     assert set(keys.tolist()) == reach - {3}  # the first viewer is not returned
     assert (times > 0).all()
+    assert shares.tolist() == [len(keys) + 1]  # at rate 1 everyone who saw it reshared
 
 
 def test_reaction_delays_follow_the_seismic_kernel():
@@ -88,7 +88,7 @@ def test_reaction_delays_follow_the_seismic_kernel():
 
 def test_without_ties_or_feeds_only_the_first_viewers_see_content():
     graph = CSR.directed(np.empty(0, np.int64), np.empty(0, np.int64), 50)
-    keys, _, shown, _ = compiled.timed_cascade(*_loop_args(graph, 1, [1, 2, 2, 7],
+    keys, _, shown, _, _ = compiled.timed_cascade(*_loop_args(graph, 1, [1, 2, 2, 7],
                                                            [0.0, 1.0, 1.0, 2.0]))
     assert len(keys) == 0 and len(shown) == 0
 

@@ -21,15 +21,17 @@ from sim.world.model import World
 __all__ = ["simulate", "simulate_variants"]
 
 
-def simulate(world: World, scenario: Scenario, events: Sequence[Event], replication: int
-             ) -> Trace:
+def simulate(world: World, scenario: Scenario, events: Sequence[Event], replication: int,
+             record_accounts: bool = False) -> Trace:
     """Run one replication of ``scenario``'s world under ``events`` (a variant).
 
     ``scenario`` is the resolved scenario the world was built from; its seed and the
     replication number key every random stream, one per account, so variants of the same
     replication draw the same numbers for as long as they stay the same.
+    ``record_accounts``: keep each account's day by day (``Trace.accounts``).
     """
-    return _finish(_start(world, scenario, replication), events, 0, scenario.horizon_days)
+    state = _start(world, scenario, replication, record_accounts)
+    return _finish(state, events, 0, scenario.horizon_days)
 
 
 def simulate_variants(world: World, scenario: Scenario, variants: dict[str, Sequence[Event]],
@@ -63,8 +65,9 @@ def simulate_variants(world: World, scenario: Scenario, variants: dict[str, Sequ
     return {name: traces[name] for name in variants}
 
 
-def _start(world: World, scenario: Scenario, replication: int) -> State:
-    state = State(world, scenario, replication)
+def _start(world: World, scenario: Scenario, replication: int,
+           record_accounts: bool = False) -> State:
+    state = State(world, scenario, replication, record_accounts)
     for successor in successors(scenario, world):
         state.dormant[successor] = True
     return state

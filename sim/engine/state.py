@@ -34,7 +34,7 @@ from sim.kernel.virality import content_factors
 from sim.scenario.schema import ROLES, Scenario
 from sim.world.model import World
 
-__all__ = ["ResponseState", "ScandalState", "State", "Trace"]
+__all__ = ["AccountDays", "ResponseState", "ScandalState", "State", "Trace"]
 
 _RUN_STREAM = 1  # spawn-key prefix of the replications' streams (the world's is 0)
 _POSTS, _DAY = 0, 1
@@ -57,7 +57,7 @@ class Trace:
     each account's followers on the last day; ``coverage``: which sets of accounts reached
     users, as bit masks (bit a for account a) and the user-days each set reached, so that
     the reach of any coalition under the coverage game is a lookup (empty beyond 64
-    accounts).
+    accounts); ``accounts``: each account's day by day, when the run recorded it.
     """
 
     reach: np.ndarray
@@ -69,6 +69,24 @@ class Trace:
     exclusive: np.ndarray
     account_followers: np.ndarray
     coverage: tuple[np.ndarray, np.ndarray]
+    accounts: AccountDays | None = None
+
+
+@dataclass(frozen=True)
+class AccountDays:
+    """Each account's day by day, as a platform's analytics export reports it, in simulated
+    users; arrays of shape (days, accounts).
+
+    ``posts``: posts of the day; ``views``: users who saw one of its brand posts that day
+    (directly, passed on by another account, reshared or in a feed); ``reposts``: people who
+    reshared its posts of that day, whenever they did; ``followers``: its followers at the
+    end of the day.
+    """
+
+    posts: np.ndarray
+    views: np.ndarray
+    reposts: np.ndarray
+    followers: np.ndarray
 
 
 def _stream(seed: int, replication: int, account_id: str, purpose: int
@@ -110,7 +128,8 @@ class ResponseState:
 class State:
     """The mutable state of one replication and the day step over it."""
 
-    def __init__(self, world: World, scenario: Scenario, replication: int):
+    def __init__(self, world: World, scenario: Scenario, replication: int,
+                 record_accounts: bool = False):
         accounts = world.accounts
         self.world, self.dyn = world, scenario.dynamics
         self.n, self.A, self.H = world.n_users, len(accounts), scenario.horizon_days
@@ -151,6 +170,8 @@ class State:
         self.role_follows = np.zeros((self.H, len(ROLES)))
         self.shapley = np.zeros(self.A)
         self.exclusive = np.zeros(self.A)
+        self.days = {k: np.zeros((self.H, self.A)) for k in AccountDays.__dataclass_fields__
+                     } if record_accounts else None
 
     # --- state changes made by events -------------------------------------------------
     def rate_factor(self) -> np.ndarray:
@@ -213,7 +234,7 @@ class State:
         beta = self.param["brand_share"] * self.brand_on
         brand_posts = self.posts(rate * beta, self.post_u[:, 0, t])
         other_posts = self.posts(rate * (1 - beta), self.post_u[:, 1, t])
-        seen = self.expose(t, brand_posts, np.minimum(factor, 1.0))
+        seen, reposts = self.expose(t, brand_posts, np.minimum(factor, 1.0))
         scandal = np.searchsorted(seen, self.A * self.n)  # brand content comes first
         brand, author = seen[:scandal], seen[:scandal] // self.n
         self.measure(t, brand, author)
@@ -231,6 +252,11 @@ class State:
         self.role_follows[t] = np.bincount(self.role, weights=counts, minlength=len(ROLES))
         if trust is not None:
             self.mean_trust[t] = trust.mean()
+        if self.days is not None:
+            for name, values in (("posts", brand_posts + other_posts), ("reposts", reposts),
+                                 ("views", np.bincount(author, minlength=self.A)),
+                                 ("followers", counts)):
+                self.days[name][t] = values
 
     def posts(self, mean: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The day's posts per account, from its own uniform (inverse CDF)."""
@@ -244,10 +270,12 @@ class State:
             self._cdf[key] = poisson_cdf(mean)
         return poisson_counts(mean, u, self._cdf[key])
 
-    def expose(self, t: int, brand_posts: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    def expose(self, t: int, brand_posts: np.ndarray, activity: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
         """Keys ``content * n + user`` of everyone who saw the day's content: brand posts
-        (content = account) and scandal posts (content = A + account). An account passes
-        posts on in proportion to its activity (its posting-rate factor, at most 1)."""
+        (content = account) and scandal posts (content = A + account); and the people who
+        reshared each account's brand posts of the day. An account passes posts on in
+        proportion to its activity (its posting-rate factor, at most 1)."""
         q = self.param["reach_rate"] * self.visibility
         content, audience, chance = [], [], []
         authors = np.flatnonzero(brand_posts)
@@ -283,11 +311,11 @@ class State:
         rs, rp = bernoulli_select(self.streams, np.arange(len(rate)) % self.A, np.diff(bounds),
                                   np.minimum(1.0, scale * rate))
         keys = first[bounds[rs] + rp]
-        reached, when, shown, shown_when = timed_cascade(
+        reached, when, shown, shown_when, shares = timed_cascade(
             self.world.social.indptr, self.world.social.indices, self.n, first, keys,
             posted[keys // self.n], *settings, self._state(), self._seen)
         return self.today(t, first, np.concatenate([reached, shown]),
-                          np.concatenate([when, shown_when]))
+                          np.concatenate([when, shown_when])), shares[:self.A]
 
     def _state(self) -> np.ndarray:
         """The day's SplitMix64 seeds of the cascade loop, one per content, from the
@@ -423,12 +451,15 @@ class State:
         twin.protection = None if self.protection is None else self.protection.copy()
         twin._overlaps = list(self._overlaps)
         twin.streams = self.streams.copy()
+        twin.days = None if self.days is None else {k: v.copy() for k, v in self.days.items()}
         return twin
 
     def trace(self) -> Trace:
         counts = np.diff(np.searchsorted(self.follows, self.edges))
+        days = None if self.days is None else AccountDays(**self.days)
         return Trace(self.reach, self.impressions, self.scandal_reach, self.mean_trust,
-                     self.role_follows, self.shapley, self.exclusive, counts, self.coverage())
+                     self.role_follows, self.shapley, self.exclusive, counts, self.coverage(),
+                     days)
 
     def coverage(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct account sets (bit masks) and the user-days each reached."""

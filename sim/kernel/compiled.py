@@ -345,6 +345,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
     sk, st = np.empty(64, dtype=np.int64), np.empty(64)
     qk[:decided], qt[:decided] = keys, times
     tail, shown = decided, 0
+    shares = np.zeros(len(rate))
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
     trusting = len(trust) > 0
@@ -381,6 +382,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
             t = t + pace[c] * flat * max((1.0 - x) * (1.0 + theta), 1e-300) ** power
         if t >= horizon:
             continue
+        shares[c] += people
         j, end = indptr[u], indptr[u + 1]
         while tp > 0.0:
             if tp < 1.0:
@@ -411,7 +413,7 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
         seen[qk[i] >> 6] = 0
     for i in range(shown):
         seen[sk[i] >> 6] = 0
-    return qk[decided:tail], qt[decided:tail], sk[:shown], st[:shown]
+    return qk[decided:tail], qt[decided:tail], sk[:shown], st[:shown], shares
 
 
 def cascade_marks(n_keys: int) -> np.ndarray:
@@ -484,4 +486,5 @@ dropped. Draws come from ``state[c]`` (one SplitMix64 stream per content, advanc
 all zero.
 
 Returns the keys and times of the users reached through ties, then of those shown by feeds,
-in no particular order."""
+in no particular order; and per content the people who reshared it (``max(1, scale r)`` for
+each simulated user who did)."""
