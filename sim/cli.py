@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sim.analysis.calibrate import calibrate as fit_data
 from sim.analysis.compare import compare as run_compare
 from sim.analysis.recommend import recommend as search
 from sim.analysis.sensitivity import ANALYSED
@@ -35,6 +36,7 @@ from sim.analysis.sweep import parse_sets
 from sim.analysis.sweep import sweep as run_sweep
 from sim.errors import Interrupted, RunError, ScenarioError
 from sim.output import save
+from sim.output.calibrate.report import unidentified
 from sim.output.files import check_out_dir, check_parent, default_dir
 from sim.output.layouts.report import findings
 from sim.output.run.report import headline
@@ -383,6 +385,41 @@ def sensitivity(
     for warning in result.warnings:
         err.print(f"[bold yellow]warning[/] {escape(warning)}", highlight=False)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+@app.command()
+def calibrate(
+    file: ScenarioFile,
+    data: Annotated[Path | None, typer.Option(
+        help="Observed data: a CSV of account-days or posts (date, account, followers, posts, "
+        "views, reposts; English or Chinese headers). Default: the scenario's "
+        "calibration.data.", show_default=False)] = None,
+    trials: Annotated[int, typer.Option(
+        min=2, help="Rounds of the search (each scores every account's trial).")] = 150,
+    replications: Annotated[int, typer.Option(
+        min=2, help="Replications of the observed days per trial.")] = 2,
+    out_dir: OutDir = None,
+    workers: Workers = None,
+    seed: Seed = None,
+) -> None:
+    """Fit a matrix's account parameters to its observed data; write the calibrated
+    scenario, its parameter samples and a fit report."""
+
+    with user_errors():
+        target = _out_target(file, out_dir, "calibrate")
+    with user_errors(), interruptible(target), _progress_bar("trials") as progress:
+        result = fit_data(file, data, trials=trials, replications=replications,
+                          workers=workers, seed=seed, progress=progress)
+        folder = save(result, target)
+    table = Table("account", "parameter", "value", "90% interval", "identified",
+                  title="Calibrated parameters", title_justify="left")
+    for f in result.fits:
+        table.add_row(f.account, f.parameter, f"{f.value:.4g}", f"{f.low:.4g} to {f.high:.4g}",
+                      "yes" if f.identified else "no")
+    out.print(table)
+    out.print(unidentified(result), highlight=False, markup=False)
+    out.print(f"wrote {folder}/  scenario: {folder / 'scenario.yaml'}  report: "
+              f"{folder / 'report.html'}", highlight=False)
 
 
 @app.command()

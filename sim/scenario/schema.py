@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 __all__ = [
     "ACCOUNT_PARAMS",
+    "CALIBRATED",
     "EVENT_KINDS",
     "MAX_ACCOUNTS",
     "MAX_FACTOR",
@@ -31,6 +32,7 @@ __all__ = [
     "AccountSpec",
     "Amplification",
     "Audience",
+    "Calibration",
     "Dynamics",
     "Event",
     "Import",
@@ -495,6 +497,36 @@ class Dynamics(_Model):
         "fallen to 0 (linear in lost trust). Default 10.")
 
 
+ObservedColumn = Literal["date", "account", "followers", "posts", "views", "reposts",
+                         "comments", "likes"]
+CALIBRATED = ("reach_rate", "share_rate", "follow_rate")
+"""The account parameters ``riskmodel calibrate`` fits by simulation (docs/MODEL.md,
+"Calibration"); ``posts_per_day`` it reads off the posts directly."""
+
+
+class Calibration(_Model):
+    """A company's observed data, for ``riskmodel calibrate``; and in a calibrated scenario
+    the parameter samples its runs draw from."""
+
+    data: str | None = Field(
+        None, description="CSV of observed account-days or posts (date, account, followers, "
+        "posts, views, reposts; English or Chinese headers), relative to the scenario's "
+        "folder; 'riskmodel calibrate --data' overrides it.")
+    follower_sample: str | None = Field(
+        None, description="CSV of (user, account) rows: who was seen following which "
+        "account; overlaps between accounts are estimated from it.")
+    columns: dict[ObservedColumn, str] = Field(
+        default_factory=dict, description="The data's header for each of riskmodel's "
+        "columns where it is not a known one, such as {views: Impressions}.")
+    samples: str | None = Field(
+        None, description="CSV of parameter samples written by 'riskmodel calibrate' (one row "
+        "per draw; columns account.parameter), relative to the scenario's folder.")
+    draw_parameters: bool = Field(
+        True, description="With samples: each replication takes its accounts' parameters "
+        "from one sample (replication r from row r), so that intervals include what the data "
+        "leaves unknown. Default true.")
+
+
 class Outputs(_Model):
     """What a run writes."""
 
@@ -554,6 +586,8 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS,
                                 description="Scenario events.")
     dynamics: Dynamics = Field(default_factory=Dynamics, description="Day-to-day behaviour.")
+    calibration: Calibration = Field(default_factory=Calibration, description="Observed "
+                                     "data and parameter samples (riskmodel calibrate).")
     outputs: Outputs = Field(default_factory=Outputs, description="What a run writes.")
     variants: list[Variant] = Field(
         default_factory=list, max_length=MAX_VARIANTS, description="Layouts that "

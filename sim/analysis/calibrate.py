@@ -1,0 +1,413 @@
+"""Calibration: a matrix's account parameters from its own accounts' observed data.
+
+Each account's posting rate is read off its posts (a Poisson rate: its Gamma posterior). Its
+reach rate, share rate and follow rate are fitted by simulated moments: the engine runs the
+observed days from the observed followers, and three statistics per account (views per
+follower-day, reposts per view, net follower growth per day) are matched to the data's, each
+weighted by its standard error (the data's day-to-day spread plus the simulation's). Optuna
+searches one study per account, all in lockstep (one engine run scores every account's trial);
+the interval of each parameter is the Laplace approximation at the best trial (the engine's
+finite-difference Jacobian of the statistics, and a prior of a factor of 10 either way around
+the scenario's value), so a parameter the data do not inform keeps the prior's width and is
+flagged. docs/MODEL.md, "Calibration", states the method and its simplifications.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from sim.engine.replication import simulate
+from sim.errors import Issue, ScenarioError
+from sim.runs.facts import run_facts
+from sim.runs.montecarlo import prepare
+from sim.runs.pool import WorkerPool
+from sim.scenario.layout import resolve_scenario
+from sim.scenario.observed import Observed, read_follower_sample, read_observed
+from sim.scenario.schema import CALIBRATED, Scenario, resolve_path
+from sim.world.build import build_world
+from sim.world.model import World
+
+__all__ = ["STATISTICS", "CalibrationResult", "ParameterFit", "calibrate", "moments",
+           "synthetic_observations"]
+
+STATISTICS = ("views", "reposts", "growth")
+"""Per account: log views per follower-day, log reposts per view, net follower growth per
+day (a share of followers); each informs mainly one of :data:`CALIBRATED`."""
+PRIOR_FACTOR = 10.0  # the prior's 90% interval: the scenario's value times or over this
+PRIOR_SD = math.log(PRIOR_FACTOR) / stats.norm.ppf(0.95)  # in log space
+IDENTIFIED = 0.5  # posterior sd below this share of the prior's: the data inform it
+STEP = 0.25  # log step of the Jacobian's finite differences
+LEVEL = 0.90  # intervals
+
+
+@dataclass(frozen=True)
+class ParameterFit:
+    """One account parameter as calibrated: its value, 90% interval, and where it came from."""
+
+    account: str
+    parameter: str
+    value: float
+    low: float
+    high: float
+    prior: float | None  # None: no prior (read off the data directly)
+    identified: bool
+    source: str
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationResult:
+    """A calibration, as data.
+
+    ``scenario``: the calibrated scenario (accounts expanded, fitted values set), from
+    ``original`` (whose relative paths start at ``base_dir``);
+    ``fits``: each fitted parameter; ``samples``: draws of every fitted parameter, columns
+    ``account.parameter``; ``observed`` and ``simulated``: the statistics per account
+    (arrays (accounts, statistics)), with ``observed_se``; ``bands``: per observed series
+    (views, reposts, followers) the simulated P5, mean and P95 per day (days, accounts) at the
+    fit, beside ``data``, the observed series; ``overlaps``: per account the share of its
+    sampled followers who follow the brand, with its interval.
+    """
+
+    scenario: Scenario
+    original: Scenario
+    base_dir: Path
+    observed_data: Observed
+    fits: list[ParameterFit]
+    samples: dict[str, np.ndarray]
+    observed: np.ndarray
+    observed_se: np.ndarray
+    simulated: np.ndarray
+    bands: dict[str, np.ndarray]
+    overlaps: dict[str, tuple[float, float, float]]
+    trials: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+Progress = Callable[[int, int], None]
+
+
+def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *,
+              trials: int = 150, replications: int = 2, samples: int = 400,
+              workers: int | None = None, seed: int | None = None,
+              progress: Progress | None = None) -> CalibrationResult:
+    """Fit ``scenario``'s accounts to observed data (``data``, else the scenario's
+    ``calibration.data``): ``trials`` rounds of the per-account studies, each scoring
+    ``replications`` engine runs of the observed days; ``samples`` parameter draws."""
+    started = time.perf_counter()
+    scenario, base_dir, meta = prepare(scenario, seed=seed)
+    spec = scenario.calibration
+    source = data if data is not None else spec.data
+    if source is None:
+        raise ScenarioError([Issue(meta["source"] or "scenario", "calibration.data",
+                                   "expected observed data: --data PATH or calibration.data")])
+    path = Path(data) if data is not None else resolve_path(source, base_dir)
+    resolved = resolve_scenario(scenario)
+    ids = [a.id for a in resolved.matrix.accounts]
+    observed = read_observed(path, ids, dict(spec.columns))
+    overlaps = {}
+    if spec.follower_sample:
+        sample = read_follower_sample(resolve_path(spec.follower_sample, base_dir), ids)
+        overlaps = overlap_estimates(sample, ids[0])
+    window = _window(scenario, resolved, observed, overlaps)
+    world = build_world(window, base_dir)
+    index = [ids.index(a) for a in observed.accounts]
+    obs, obs_se = moments(observed.views, observed.reposts, observed.followers)
+    prior = {p: np.array([getattr(window.matrix.accounts[i], p) for i in index])
+             for p in CALIBRATED}
+    bounds = {p: _bounds(p, prior[p]) for p in CALIBRATED}
+    workers = workers or _cores()
+    runs = replications
+    with _Engine(world, window, index, workers) as engine:
+        best = _search(engine, obs, obs_se, prior, bounds, trials, runs, window.seed, progress)
+        sims = engine.days(best, range(runs))
+        centre, sim_se = _mean_moments(sims)
+        jacobian = np.stack([(_mean_moments(engine.days(_stepped(best, p), range(runs)))[0]
+                              - centre) / STEP for p in CALIBRATED], axis=-1)
+        if progress:
+            progress(trials + 1, trials + 1)
+    se = np.sqrt(obs_se ** 2 + sim_se ** 2)
+    draws, fits = _posterior(observed, obs, se, jacobian, best, prior, bounds, samples,
+                             window.seed)
+    calibrated = _calibrated(window, resolved, scenario, fits, overlaps)
+    bands = _bands(sims, observed)
+    meta.update(**run_facts(), workers=workers, replications=runs, data=str(path),
+                wall_time_s=round(time.perf_counter() - started, 3))
+    return CalibrationResult(calibrated, scenario, base_dir, observed, fits, draws, obs,
+                             obs_se, centre, bands, overlaps, trials, meta)
+
+
+def moments(views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`STATISTICS` per account from its day-by-day series (days, accounts), in
+    people, and their standard errors from the day-to-day spread (days taken as
+    independent); NaN where a series is missing."""
+    n_accounts = views.shape[1]
+    values, errors = np.full((n_accounts, 3), np.nan), np.full((n_accounts, 3), np.nan)
+    for a in range(n_accounts):
+        values[a, 0], errors[a, 0] = _log_ratio(views[:, a], followers[:, a])
+        values[a, 1], errors[a, 1] = _log_ratio(reposts[:, a], views[:, a])
+        f = followers[:, a]
+        days = np.flatnonzero(np.isfinite(f))
+        if len(days) >= 3 and np.nanmean(f) > 0:
+            mean = f[days].mean()
+            step = np.diff(f[days]) / np.diff(days)
+            values[a, 2] = (f[days[-1]] - f[days[0]]) / (days[-1] - days[0]) / mean
+            errors[a, 2] = step.std(ddof=1) / math.sqrt(len(step)) / mean
+    return values, errors
+
+
+def _log_ratio(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """log(sum x / sum y) over the days both are known, and its delta-method error."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2 or x[ok].sum() <= 0 or y[ok].sum() <= 0:
+        return np.nan, np.nan
+    x, y = x[ok], y[ok]
+    ratio = x.sum() / y.sum()
+    return math.log(ratio), math.sqrt(((x - ratio * y) ** 2).sum()) / x.sum()
+
+
+def overlap_estimates(sample: dict[str, np.ndarray], brand: str
+                      ) -> dict[str, tuple[float, float, float]]:
+    """Per account, the share of its sampled followers who also follow the brand: the
+    estimate and the 90% Jeffreys interval."""
+    if brand not in sample:
+        return {}
+    out = {}
+    for account, users in sample.items():
+        if account == brand or not len(users):
+            continue
+        k, n = int(np.isin(users, sample[brand]).sum()), len(users)
+        lo, hi = stats.beta.ppf([(1 - LEVEL) / 2, (1 + LEVEL) / 2], k + 0.5, n - k + 0.5)
+        out[account] = (k / n, float(lo), float(hi))
+    return out
+
+
+def _window(scenario: Scenario, resolved: Scenario, observed: Observed, overlaps: dict
+            ) -> Scenario:
+    """The scenario of the observed days: no events, each observed account starting from
+    its observed followers, posting at its observed rate, with the estimated overlaps."""
+    accounts = []
+    for account in resolved.matrix.accounts:
+        update: dict[str, Any] = {}
+        if account.id in observed.accounts:
+            a = observed.accounts.index(account.id)
+            first = observed.followers[np.isfinite(observed.followers[:, a]), a]
+            if len(first):
+                update["followers"] = float(first[0])
+            posts = observed.posts[:, a]
+            if np.isfinite(posts).any():
+                update["posts_per_day"] = float(np.nanmean(posts))
+        if account.id in overlaps:
+            update["overlap"] = overlaps[account.id][0]
+        accounts.append(account.model_copy(update=update))
+    matrix = resolved.matrix.model_copy(update={"accounts": accounts})
+    return resolve_scenario(resolved.model_copy(update={  # the scale follows the followers
+        "matrix": matrix, "audience": scenario.audience, "events": [], "variants": [],
+        "horizon_days": len(observed.days)}))
+
+
+def _bounds(parameter: str, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    high = prior * PRIOR_FACTOR ** 2
+    return prior / PRIOR_FACTOR ** 2, np.minimum(high, 1.0)
+
+
+def _cores() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
+class _Engine:
+    """Runs the observed days at given account parameters, on the workers; returns each
+    replication's series in people."""
+
+    def __init__(self, world: World, scenario: Scenario, index: list[int], workers: int):
+        self.world, self.scenario, self.index = world, scenario, index
+        self.pool = WorkerPool(workers, _share, (world, scenario, index),
+                               name=lambda key: f"calibration run {key}") if workers > 1 \
+            else None
+
+    def __enter__(self) -> _Engine:
+        if self.pool:
+            self.pool.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.pool:
+            self.pool.__exit__(*exc)
+
+    def days(self, values: dict[str, np.ndarray], reps: range) -> list[dict[str, np.ndarray]]:
+        if self.pool is None:
+            return [_run(self.world, self.scenario, self.index, values, r) for r in reps]
+        done = dict(self.pool.run(_run_shared, {r: (values, r) for r in reps}))
+        return [done[r] for r in reps]
+
+
+_shared: dict[str, Any] = {}
+
+
+def _share(world: World, scenario: Scenario, index: list[int]) -> None:
+    _shared.update(world=world, scenario=scenario, index=index)
+
+
+def _run_shared(values: dict[str, np.ndarray], replication: int) -> dict[str, np.ndarray]:
+    return _run(_shared["world"], _shared["scenario"], _shared["index"], values, replication)
+
+
+def _run(world: World, scenario: Scenario, index: list[int], values: dict[str, np.ndarray],
+         replication: int) -> dict[str, np.ndarray]:
+    """One replication of the observed days with the observed accounts' ``values``: their
+    views, reposts and followers, in people."""
+    accounts = list(world.accounts)
+    for k, i in enumerate(index):
+        accounts[i] = accounts[i].model_copy(update={p: float(v[k]) for p, v in values.items()})
+    trace = simulate(dataclasses.replace(world, accounts=tuple(accounts)), scenario, [],
+                     replication, record_accounts=True)
+    days, scale = trace.accounts, world.scale
+    return {"posts": days.posts[:, index], "views": days.views[:, index] * scale,
+            "reposts": days.reposts[:, index], "followers": days.followers[:, index] * scale}
+
+
+def synthetic_observations(scenario: Scenario, base_dir: str | Path = ".",
+                           replication: int = 0, sample_users: int = 0
+                           ) -> tuple[dict[str, np.ndarray], list[tuple[int, str]]]:
+    """What the analytics export of ``scenario``'s accounts would show over its horizon if
+    the model were the truth: every account's posts, views, reposts and followers per day,
+    in people (rounded), from one replication of its baseline; and, with ``sample_users``, a
+    follower sample: (user, account) for users drawn at random among the simulated ones."""
+    resolved = resolve_scenario(scenario)
+    world = build_world(resolved, base_dir)
+    index = list(range(len(world.accounts)))
+    series = _run(world, resolved, index, {}, replication)
+    series = {k: np.round(v) for k, v in series.items()}
+    rows: list[tuple[int, str]] = []
+    if sample_users:
+        rng = np.random.default_rng(np.random.SeedSequence(resolved.seed, spawn_key=(7, 1)))
+        users = np.sort(rng.choice(world.n_users, min(sample_users, world.n_users),
+                                   replace=False))
+        for a, account in enumerate(world.accounts):
+            followers = world.followers.row(a)
+            rows += [(int(u), account.id) for u in users[np.isin(users, followers)]]
+    return series, rows
+
+
+def _mean_moments(sims: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The statistics averaged over replications, and the error of that average."""
+    each = np.stack([moments(s["views"], s["reposts"], s["followers"])[0] for s in sims])
+    spread = each.std(axis=0, ddof=1) if len(sims) > 1 else np.zeros(each.shape[1:])
+    return each.mean(axis=0), spread / math.sqrt(len(sims))
+
+
+def _search(engine: _Engine, obs: np.ndarray, obs_se: np.ndarray, prior: dict,
+            bounds: dict, trials: int, runs: int, seed: int, progress: Progress | None
+            ) -> dict[str, np.ndarray]:
+    """Optuna's best values per account: one CMA-ES study per account (in log space, from
+    the scenario's values), asked and told in lockstep, each trial scored on the same
+    replications (common random numbers)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    n = obs.shape[0]
+    # the search space is centred on the scenario's values (in log space), where CMA-ES
+    # starts, with a step of about the prior's spread
+    studies = [optuna.create_study(sampler=optuna.samplers.CmaEsSampler(
+        seed=seed + a, warn_independent_sampling=False)) for a in range(n)]
+    known = np.isfinite(obs)
+    for t in range(trials):
+        asked = [study.ask() for study in studies]
+        values = {p: np.array([trial.suggest_float(p, bounds[p][0][a], bounds[p][1][a],
+                                                   log=True)
+                               for a, trial in enumerate(asked)]) for p in CALIBRATED}
+        sim, sim_se = _mean_moments(engine.days(values, range(runs)))
+        z2 = np.where(known, (sim - obs) ** 2 / (obs_se ** 2 + sim_se ** 2 + 1e-12), 0.0)
+        z2 = np.where(np.isfinite(z2), z2, 1e6)  # a statistic the trial could not form
+        penalty = sum((np.log(values[p] / prior[p]) / PRIOR_SD) ** 2 for p in CALIBRATED)
+        for a, (study, trial) in enumerate(zip(studies, asked)):
+            study.tell(trial, float(z2[a].sum() + penalty[a]))
+        if progress:
+            progress(t + 1, trials + 1)
+    return {p: np.array([study.best_params[p] for study in studies]) for p in CALIBRATED}
+
+
+def _stepped(values: dict[str, np.ndarray], parameter: str) -> dict[str, np.ndarray]:
+    return {p: v * math.exp(STEP) if p == parameter else v for p, v in values.items()}
+
+
+def _posterior(observed: Observed, obs: np.ndarray, se: np.ndarray, jacobian: np.ndarray,
+               best: dict, prior: dict, bounds: dict, n_samples: int, seed: int
+               ) -> tuple[dict[str, np.ndarray], list[ParameterFit]]:
+    """Laplace draws around the best values (in log space), posting rates from their Gamma
+    posteriors; and each parameter's fit."""
+    rng = np.random.default_rng(seed)
+    draws, fits = {}, []
+    z = stats.norm.ppf((1 + LEVEL) / 2)
+    for a, account in enumerate(observed.accounts):
+        known = np.isfinite(obs[a]) & np.isfinite(se[a]) & (se[a] > 0)
+        J = jacobian[a][known]
+        precision = J.T @ np.diag(1 / se[a][known] ** 2) @ J + np.eye(len(CALIBRATED)) / \
+            PRIOR_SD ** 2
+        cov = np.linalg.inv(precision)
+        centre = np.log([best[p][a] for p in CALIBRATED])
+        logs = rng.multivariate_normal(centre, cov, size=n_samples, method="cholesky")
+        for k, p in enumerate(CALIBRATED):
+            lo, hi = bounds[p][0][a], bounds[p][1][a]
+            draws[f"{account}.{p}"] = np.clip(np.exp(logs[:, k]), lo, hi)
+            sd = math.sqrt(cov[k, k])
+            fits.append(ParameterFit(
+                account, p, float(best[p][a]), float(max(lo, best[p][a] * math.exp(-z * sd))),
+                float(min(hi, best[p][a] * math.exp(z * sd))), float(prior[p][a]),
+                bool(sd < IDENTIFIED * PRIOR_SD), _SOURCES[p]))
+        posts = observed.posts[:, a]
+        days = np.isfinite(posts)
+        if days.any():
+            shape, rate = posts[days].sum() + 0.5, days.sum()
+            draws[f"{account}.posts_per_day"] = rng.gamma(shape, 1 / rate, n_samples)
+            lo, hi = stats.gamma.ppf([(1 - LEVEL) / 2, (1 + LEVEL) / 2], shape, scale=1 / rate)
+            fits.append(ParameterFit(account, "posts_per_day", float(posts[days].mean()),
+                                     float(lo), float(hi), None, True, _SOURCES["posts"]))
+    return draws, fits
+
+
+_SOURCES = {
+    "reach_rate": "views over followers",
+    "share_rate": "reposts over views",
+    "follow_rate": "the follower series",
+    "posts": "posts per day (Gamma posterior)",
+}
+
+
+def _calibrated(window: Scenario, resolved: Scenario, scenario: Scenario,
+                fits: list[ParameterFit], overlaps: dict) -> Scenario:
+    """The resolved scenario (its events, horizon and audience as written) with the fitted
+    values and the observed followers of the data's first day."""
+    values = {(f.account, f.parameter): f.value for f in fits}
+    accounts = []
+    for account, start in zip(resolved.matrix.accounts, window.matrix.accounts):
+        update = {p: values[(account.id, p)] for p in (*CALIBRATED, "posts_per_day")
+                  if (account.id, p) in values}
+        update["followers"] = start.followers
+        if account.id in overlaps:
+            update["overlap"] = overlaps[account.id][0]
+        accounts.append(account.model_copy(update=update))
+    matrix = resolved.matrix.model_copy(update={"accounts": accounts})
+    return resolved.model_copy(update={"matrix": matrix, "audience": scenario.audience})
+
+
+def _bands(sims: list[dict[str, np.ndarray]], observed: Observed) -> dict[str, np.ndarray]:
+    out = {}
+    for name in ("views", "reposts", "followers"):
+        runs = np.stack([s[name] for s in sims])
+        out[name] = np.stack([np.percentile(runs, 5, axis=0), runs.mean(axis=0),
+                              np.percentile(runs, 95, axis=0)])
+        out[f"observed_{name}"] = getattr(observed, name)
+    return out
