@@ -205,6 +205,13 @@ def _print_figures(result: Any) -> None:
         table.add_row(name, FIGURES[name].unit, *(FIGURES[name].text(v[k])
                                                   for k in ("mean", "p5", "p50", "p95")))
     out.print(table)
+    fixed = result.meta.get("fixed_parameters")
+    if fixed:
+        h, drawn, alone = FIGURES["sdi"], result.figures["sdi"], fixed["sdi"]
+        out.print(f"SDI with the calibration's parameter uncertainty: {h.text(drawn['mean'])} "
+                  f"(P5-P95 {h.text(drawn['p5'])} to {h.text(drawn['p95'])}); at the "
+                  f"calibrated values alone: {h.text(alone['mean'])} (P5-P95 "
+                  f"{h.text(alone['p5'])} to {h.text(alone['p95'])})", highlight=False)
 
 
 def _export_path(value: Path | None) -> Path | None:

@@ -136,6 +136,9 @@ class State:
         self.param = {k: np.array([getattr(a, k) for a in accounts], dtype=float)
                       for k in ("posts_per_day", "brand_share", "reach_rate", "share_rate",
                                 "follow_rate", "churn_rate", "association")}
+        for k, draws in (world.draws or {}).items():  # this replication's calibrated values
+            row = draws[replication % len(draws)]
+            self.param[k] = np.where(np.isfinite(row), row, self.param[k])
         self.role = np.array([ROLES.index(a.role) for a in accounts])
         self.post_u = np.array([_stream(scenario.seed, replication, a.id, _POSTS)
                                 .random((7, self.H)) for a in accounts])  # (A, 7, H)

@@ -9,6 +9,7 @@ are gathered by replication number, so any worker count or cluster gives identic
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -22,6 +23,7 @@ from sim.engine.state import Trace
 from sim.inputs import MAX_SCENARIO_BYTES, read_input
 from sim.runs import guard
 from sim.runs.facts import run_facts
+from sim.runs.figures import RUN_FIGURES
 from sim.runs.metrics import damage, dependency, figures, robustness
 from sim.runs.replicate import Execute
 from sim.runs.results import VARIANTS, RunResult
@@ -78,6 +80,11 @@ def run(scenario: Scenario | str | Path, base_dir: str | Path | None = None, *,
     world = build_world(scenario, base_dir)
     with runner(world, resolved, workers, scheduler) as execute:
         result = run_world(world, resolved, execute, progress)
+    if world.draws is not None:  # the same replications at the calibrated values alone
+        fixed = dataclasses.replace(world, draws=None)
+        with runner(fixed, resolved, workers, scheduler) as execute:
+            chance = run_world(fixed, resolved, execute, progress)
+        result.meta["fixed_parameters"] = {k: chance.figures[k] for k in RUN_FIGURES}
     result.meta.update(meta, **run_facts(), workers=workers, scheduler=scheduler,
                        wall_time_s=round(time.perf_counter() - started, 3))
     return result

@@ -25,7 +25,8 @@ import numpy as np
 from sim.errors import Issue, ScenarioError, listing
 from sim.inputs import open_input
 
-__all__ = ["COLUMNS", "MAX_OBSERVED_BYTES", "Observed", "read_follower_sample", "read_observed"]
+__all__ = ["COLUMNS", "MAX_OBSERVED_BYTES", "Observed", "read_follower_sample", "read_observed",
+           "read_parameter_samples"]
 
 MAX_OBSERVED_BYTES = 256 * 2**20
 COLUMNS = ("date", "account", "followers", "posts", "views", "reposts", "comments", "likes")
@@ -42,7 +43,7 @@ KNOWN_HEADERS = {
     "likes": ("likes", "点赞数"),
 }
 _UNITS = {"万": 1e4, "亿": 1e8}
-_NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(万|亿)?$")
+_NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*(万|亿)?$")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,56 @@ def read_follower_sample(path: Path, known_accounts: list[str]) -> dict[str, np.
     ids = {u: i for i, u in enumerate(sorted({u for us in users.values() for u in us}))}
     return {a: np.unique(np.array([ids[u] for u in us], dtype=np.int64))
             for a, us in users.items() if us}
+
+
+def read_parameter_samples(path: Path, known_accounts: list[str], parameters: tuple[str, ...]
+                           ) -> dict[str, np.ndarray]:
+    """Parameter samples (``riskmodel calibrate``'s ``samples.csv``: a column per
+    ``account.parameter``): per parameter an array (draws, accounts), NaN for an account
+    without samples of it."""
+    issues: list[Issue] = []
+    try:
+        with io.TextIOWrapper(open_input(path, "parameter samples", MAX_OBSERVED_BYTES),
+                              encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            columns = {}
+            for i, name in enumerate(header):
+                account, _, parameter = name.rpartition(".")
+                if name == "draw":
+                    continue
+                if account not in known_accounts or parameter not in parameters:
+                    issues.append(Issue(str(path), f"header, column {name}",
+                                        "expected account.parameter with one of the scenario's "
+                                        f"accounts and a parameter among "
+                                        f"{', '.join(parameters)}", 1))
+                else:
+                    columns[i] = (parameter, known_accounts.index(account))
+            rows = []
+            for cells in reader:
+                values = {}
+                for i, key in columns.items():
+                    value = _number(cells[i]) if i < len(cells) else None
+                    if value is None:
+                        issues.append(Issue(str(path), f"row {reader.line_num - 1}, column "
+                                            f"{header[i]}", "expected a number of at least 0; "
+                                            f"got {cells[i] if i < len(cells) else ''!r}",
+                                            reader.line_num))
+                    values[key] = value
+                rows.append(values)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError([Issue(str(path), "(file)",
+                                   f"expected UTF-8 CSV text; found {exc}")]) from None
+    if not issues and not rows:
+        issues.append(Issue(str(path), "(file)", "expected at least one row of samples"))
+    if issues:
+        raise ScenarioError(issues)
+    out = {p: np.full((len(rows), len(known_accounts)), np.nan)
+           for p in {p for p, _ in columns.values()}}
+    for j, values in enumerate(rows):
+        for (parameter, a), value in values.items():
+            out[parameter][j, a] = value
+    return out
 
 
 def _rows(path: Path, columns: dict[str, str], kind: str, required: tuple[str, ...] = _REQUIRED,

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 __all__ = [
     "ACCOUNT_PARAMS",
     "CALIBRATED",
+    "DRAWN",
     "EVENT_KINDS",
     "MAX_ACCOUNTS",
     "MAX_FACTOR",
@@ -502,6 +503,8 @@ ObservedColumn = Literal["date", "account", "followers", "posts", "views", "repo
 CALIBRATED = ("reach_rate", "share_rate", "follow_rate")
 """The account parameters ``riskmodel calibrate`` fits by simulation (docs/MODEL.md,
 "Calibration"); ``posts_per_day`` it reads off the posts directly."""
+DRAWN = (*CALIBRATED, "posts_per_day")
+"""The account parameters a calibrated scenario's replications draw from its samples."""
 
 
 class Calibration(_Model):

@@ -14,7 +14,8 @@ import numpy as np
 from sim.errors import Issue, ScenarioError
 from sim.kernel.csr import CSR
 from sim.scenario.layout import auto_scale, resolve_scenario, select
-from sim.scenario.schema import AccountSpec, Scenario, Social, resolve_path
+from sim.scenario.observed import read_parameter_samples
+from sim.scenario.schema import DRAWN, AccountSpec, Scenario, Social, resolve_path
 from sim.world.audience import follow_graph, follower_sets, social_ties
 from sim.world.graph import read_followers, read_social
 from sim.world.model import World
@@ -67,7 +68,16 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
                     for a, n in zip(accounts, followers.degrees())]
     leader = next((i for i, a in enumerate(accounts) if a.id == scenario.matrix.leader), None)
     return World(tuple(accounts), leader, float(scale), social, followers,
-                 _amplification(resolved), community)
+                 _amplification(resolved), community,
+                 _draws(scenario, Path(base_dir), [a.id for a in accounts]))
+
+
+def _draws(scenario: Scenario, base_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
+    """The calibration's parameter samples the replications draw from, if they do."""
+    spec = scenario.calibration
+    if not (spec.samples and spec.draw_parameters):
+        return None
+    return read_parameter_samples(resolve_path(spec.samples, base_dir), ids, DRAWN)
 
 
 def _audience(scenario: Scenario, base_dir: Path, ids: list[str]

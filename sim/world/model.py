@@ -35,6 +35,9 @@ class World:
         own followers.
     community : ndarray of int32 or None
         Each user's community, for generated audiences.
+    draws : dict of str to ndarray, shape (draws, n_accounts), or None
+        A calibrated scenario's parameter samples, per parameter (NaN: the account's own
+        value): replication r takes row ``r % draws``.
     """
 
     accounts: tuple[AccountSpec, ...]
@@ -44,6 +47,7 @@ class World:
     followers: CSR
     amplification: np.ndarray
     community: np.ndarray | None = None
+    draws: dict[str, np.ndarray] | None = None
 
     @property
     def n_users(self) -> int:

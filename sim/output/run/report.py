@@ -90,6 +90,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         _paragraph(result.scenario.description, "muted"),
         _paragraph(headline(result), "headline"),
         "<h2>Headline figures</h2>", _figures_table(result),
+        _uncertainty_table(result),
         _events_table(result),
         "<h2>Charts</h2>", charts_html(charts, CHART_CAPTIONS),
         "<h2>Who carries reach: per account</h2>", _account_table(result),
@@ -220,6 +221,29 @@ def _figures_table(result: RunResult) -> str:
     return html_table(["Figure", "Unit", "Mean", "P5", "P50", "P95"], rows, cls="numbers") + (
         f'<p class="muted">P5 and P95: 5th and 95th percentiles over {result.replications} '
         f"replications. {DASH}: not available.</p>")
+
+
+def _uncertainty_table(result: RunResult) -> str:
+    """A calibrated run's figures with the parameters drawn from the calibration beside
+    the same replications at the calibrated values alone."""
+    fixed = result.meta.get("fixed_parameters")
+    if not fixed:
+        return ""
+    rows = []
+    for key in RUN_FIGURES:
+        if key in fixed and key in result.figures:
+            h, drawn, alone = FIGURES[key], result.figures[key], fixed[key]
+            rows.append([h.label, h.unit, h.text(drawn.get("mean")),
+                         f"{h.text(drawn.get('p5'))} to {h.text(drawn.get('p95'))}",
+                         h.text(alone.get("mean")),
+                         f"{h.text(alone.get('p5'))} to {h.text(alone.get('p95'))}"])
+    return ("<h2>Parameter uncertainty</h2><p>The scenario is calibrated: each replication "
+            "draws its accounts' parameters from the calibration's samples, so the spread "
+            "holds both what the data leave unknown and day-to-day chance. Beside it, the "
+            "same replications at the calibrated values alone: day-to-day chance only. Where "
+            "the first range is much wider, the parameters' uncertainty drives it.</p>"
+            + html_table(["Figure", "Unit", "Mean", "P5 to P95", "Mean, values fixed",
+                          "P5 to P95, values fixed"], rows, cls="numbers"))
 
 
 def _events_table(result: RunResult) -> str:
