@@ -46,6 +46,7 @@ PRIOR_FACTOR = 10.0  # the prior's 90% interval: the scenario's value times or o
 PRIOR_SD = math.log(PRIOR_FACTOR) / stats.norm.ppf(0.95)  # in log space
 IDENTIFIED = 0.5  # posterior sd below this share of the prior's: the data inform it
 STEP = 0.25  # log step of the Jacobian's finite differences
+SPREAD_RUNS = 8  # replications at the fit, for the statistics' spread
 LEVEL = 0.90  # intervals
 
 
@@ -127,22 +128,34 @@ def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *
     workers = workers or _cores()
     runs = replications
     with _Engine(world, window, index, workers) as engine:
-        best = _search(engine, obs, obs_se, prior, bounds, trials, runs, window.seed, progress)
-        sims = engine.days(best, range(runs))
-        centre, sim_se = _mean_moments(sims)
-        jacobian = np.stack([(_mean_moments(engine.days(_stepped(best, p), range(runs)))[0]
-                              - centre) / STEP for p in CALIBRATED], axis=-1)
+        found = _search(engine, obs, obs_se, prior, bounds, trials, runs, window.seed,
+                        progress)
+        steps = [_stepped(found, a, p) for a in range(len(index)) for p in CALIBRATED]
+        at_found, *stepped = engine.batch([found, *steps], range(runs))
+        # d statistic (account, statistic) / d log parameter (account, parameter): one run
+        # per account and parameter, so that accounts that pass posts on move each other
+        base = _mean_moments(at_found)[0]
+        jacobian = np.stack([(_mean_moments(s)[0] - base).ravel() / STEP for s in stepped],
+                            axis=-1)
+        at_found += engine.days(found, range(runs, max(runs, SPREAD_RUNS)))
+        centre, sim_se = _mean_moments(at_found)
+        # the data's error: the larger of its day-to-day estimate and the statistic's spread
+        # over the model's replications (heavy-tailed days make the first too small)
+        spread = sim_se * math.sqrt(len(at_found))
+        se = np.sqrt(np.fmax(obs_se, spread) ** 2 + sim_se ** 2)
+        mean, cov = _laplace(obs, se, centre, jacobian, found, prior, bounds)
+        best = {p: mean[:, k] for k, p in enumerate(CALIBRATED)}
+        sims = engine.days(best, range(max(runs, SPREAD_RUNS)))
         if progress:
             progress(trials + 1, trials + 1)
-    se = np.sqrt(obs_se ** 2 + sim_se ** 2)
-    draws, fits = _posterior(observed, obs, se, jacobian, best, prior, bounds, samples,
-                             window.seed)
+    fitted, _ = _mean_moments(sims)
+    draws, fits = _posterior(observed, best, cov, prior, bounds, samples, window.seed)
     calibrated = _calibrated(window, resolved, scenario, fits, overlaps)
     bands = _bands(sims, observed)
     meta.update(**run_facts(), workers=workers, replications=runs, data=str(path),
                 wall_time_s=round(time.perf_counter() - started, 3))
     return CalibrationResult(calibrated, scenario, base_dir, observed, fits, draws, obs,
-                             obs_se, centre, bands, overlaps, trials, meta)
+                             se, fitted, bands, overlaps, trials, meta)
 
 
 def moments(views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
@@ -247,10 +260,19 @@ class _Engine:
             self.pool.__exit__(*exc)
 
     def days(self, values: dict[str, np.ndarray], reps: range) -> list[dict[str, np.ndarray]]:
+        """The replications ``reps`` at one set of values."""
+        return self.batch([values], reps)[0]
+
+    def batch(self, value_sets: list[dict[str, np.ndarray]], reps: range
+              ) -> list[list[dict[str, np.ndarray]]]:
+        """The replications ``reps`` at each set of values, all on the workers at once."""
+        tasks = {(i, r): (values, r) for i, values in enumerate(value_sets) for r in reps}
         if self.pool is None:
-            return [_run(self.world, self.scenario, self.index, values, r) for r in reps]
-        done = dict(self.pool.run(_run_shared, {r: (values, r) for r in reps}))
-        return [done[r] for r in reps]
+            done = {key: _run(self.world, self.scenario, self.index, *args)
+                    for key, args in tasks.items()}
+        else:
+            done = dict(self.pool.run(_run_shared, tasks))
+        return [[done[(i, r)] for r in reps] for i in range(len(value_sets))]
 
 
 _shared: dict[str, Any] = {}
@@ -336,36 +358,64 @@ def _search(engine: _Engine, obs: np.ndarray, obs_se: np.ndarray, prior: dict,
             study.tell(trial, float(z2[a].sum() + penalty[a]))
         if progress:
             progress(t + 1, trials + 1)
-    return {p: np.array([study.best_params[p] for study in studies]) for p in CALIBRATED}
+    # the estimate: the median of each study's late trials, where CMA-ES has converged
+    # with the other accounts (its single best trial may owe its score to where the other
+    # accounts' trials happened to be in that round)
+    late = max(10, trials // 5)
+    return {p: np.array([np.exp(np.median([math.log(t.params[p]) for t in
+                                           study.trials[-late:]])) for study in studies])
+            for p in CALIBRATED}
 
 
-def _stepped(values: dict[str, np.ndarray], parameter: str) -> dict[str, np.ndarray]:
-    return {p: v * math.exp(STEP) if p == parameter else v for p, v in values.items()}
+def _stepped(values: dict[str, np.ndarray], account: int, parameter: str
+             ) -> dict[str, np.ndarray]:
+    """``values`` with one account's parameter a step up (in log terms)."""
+    out = {p: v.copy() for p, v in values.items()}
+    out[parameter][account] *= math.exp(STEP)
+    return out
 
 
-def _posterior(observed: Observed, obs: np.ndarray, se: np.ndarray, jacobian: np.ndarray,
-               best: dict, prior: dict, bounds: dict, n_samples: int, seed: int
-               ) -> tuple[dict[str, np.ndarray], list[ParameterFit]]:
-    """Laplace draws around the best values (in log space), posting rates from their Gamma
-    posteriors; and each parameter's fit."""
+def _laplace(obs: np.ndarray, se: np.ndarray, sim: np.ndarray, jacobian: np.ndarray,
+             found: dict, prior: dict, bounds: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The Laplace approximation of the posterior of every account's parameters (in log
+    space, account-major): the statistics linear in the log parameters around the search's
+    values (``sim`` there, slopes ``jacobian``), Gaussian errors ``se``, and the prior
+    (the scenario's values, sd :data:`PRIOR_SD`). Returns the posterior mean, as values
+    (accounts, parameters) within the bounds, and the covariance of the logs."""
+    known = (np.isfinite(obs) & np.isfinite(se) & (se > 0) & np.isfinite(sim)).ravel()
+    J = np.nan_to_num(jacobian[known])
+    weight = 1 / se.ravel()[known] ** 2
+    centre = np.log(np.stack([found[p] for p in CALIBRATED], axis=1)).ravel()
+    origin = np.log(np.stack([prior[p] for p in CALIBRATED], axis=1)).ravel()
+    precision = J.T @ (weight[:, None] * J) + np.eye(len(centre)) / PRIOR_SD ** 2
+    cov = np.linalg.inv(precision)
+    cov = (cov + cov.T) / 2
+    residual = (obs - sim).ravel()[known]
+    mean = centre + cov @ (J.T @ (weight * residual) - (centre - origin) / PRIOR_SD ** 2)
+    low = np.log(np.stack([bounds[p][0] for p in CALIBRATED], axis=1)).ravel()
+    high = np.log(np.stack([bounds[p][1] for p in CALIBRATED], axis=1)).ravel()
+    values = np.exp(np.clip(mean, low, high)).reshape(len(obs), len(CALIBRATED))
+    return values, cov
+
+
+def _posterior(observed: Observed, best: dict, cov: np.ndarray, prior: dict, bounds: dict,
+               n_samples: int, seed: int) -> tuple[dict[str, np.ndarray], list[ParameterFit]]:
+    """Draws of every account's parameters from the Laplace posterior (jointly), posting
+    rates from their Gamma posteriors; and each parameter's fit."""
     rng = np.random.default_rng(seed)
-    draws, fits = {}, []
+    centre = np.log(np.stack([best[p] for p in CALIBRATED], axis=1)).ravel()
+    logs = rng.multivariate_normal(centre, cov, size=n_samples, method="cholesky")
     z = stats.norm.ppf((1 + LEVEL) / 2)
+    draws, fits = {}, []
     for a, account in enumerate(observed.accounts):
-        known = np.isfinite(obs[a]) & np.isfinite(se[a]) & (se[a] > 0)
-        J = jacobian[a][known]
-        precision = J.T @ np.diag(1 / se[a][known] ** 2) @ J + np.eye(len(CALIBRATED)) / \
-            PRIOR_SD ** 2
-        cov = np.linalg.inv(precision)
-        centre = np.log([best[p][a] for p in CALIBRATED])
-        logs = rng.multivariate_normal(centre, cov, size=n_samples, method="cholesky")
         for k, p in enumerate(CALIBRATED):
-            lo, hi = bounds[p][0][a], bounds[p][1][a]
-            draws[f"{account}.{p}"] = np.clip(np.exp(logs[:, k]), lo, hi)
-            sd = math.sqrt(cov[k, k])
+            j = a * len(CALIBRATED) + k
+            lo, hi, value = bounds[p][0][a], bounds[p][1][a], float(best[p][a])
+            draws[f"{account}.{p}"] = np.clip(np.exp(logs[:, j]), lo, hi)
+            sd = math.sqrt(cov[j, j])
             fits.append(ParameterFit(
-                account, p, float(best[p][a]), float(max(lo, best[p][a] * math.exp(-z * sd))),
-                float(min(hi, best[p][a] * math.exp(z * sd))), float(prior[p][a]),
+                account, p, value, float(max(lo, value * math.exp(-z * sd))),
+                float(min(hi, value * math.exp(z * sd))), float(prior[p][a]),
                 bool(sd < IDENTIFIED * PRIOR_SD), _SOURCES[p]))
         posts = observed.posts[:, a]
         days = np.isfinite(posts)

@@ -165,5 +165,6 @@ def summary(result: RunResult) -> dict[str, Any]:
         "roles": [{k: row[k] for k in ("role", "accounts", "shapley_reach", "share",
                                        "exclusive_reach")}
                   for row in result.role_attribution()],
-        "fixed_parameters": result.meta.get("fixed_parameters"),
+        **({"fixed_parameters": result.meta["fixed_parameters"]}
+           if "fixed_parameters" in result.meta else {}),
     }
