@@ -49,8 +49,9 @@ def test_every_observed_account_gets_each_parameter_with_an_interval(calibrated)
         assert 0 < f.low <= f.value <= f.high
     posts = result.observed_data.posts[:, result.observed_data.accounts.index("founder")]
     assert fits[("founder", "posts_per_day")].value == pytest.approx(posts.mean())
-    founder = fits[("founder", "reach_rate")]  # many views: well identified, near the truth
-    assert founder.identified and 0.5 < founder.value / TRUTH["reach_rate"] < 2
+    founder = fits[("founder", "reach_rate")]  # the most views: near the truth
+    assert founder.low <= TRUTH["reach_rate"] <= founder.high
+    assert 0.5 < founder.value / TRUTH["reach_rate"] < 2
     assert set(result.overlaps) <= set(result.observed_data.accounts)
 
 

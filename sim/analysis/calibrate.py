@@ -40,12 +40,14 @@ __all__ = ["STATISTICS", "CalibrationResult", "ParameterFit", "calibrate", "mome
            "synthetic_observations"]
 
 STATISTICS = ("views", "reposts", "growth")
-"""Per account: log views per follower-day, log reposts per view, net follower growth per
-day (a share of followers); each informs mainly one of :data:`CALIBRATED`."""
+"""Per account: log views per follower-day, the mean daily log of reposts per view, net
+follower growth per day (a share of followers); each informs mainly one of
+:data:`CALIBRATED`."""
 PRIOR_FACTOR = 10.0  # the prior's 90% interval: the scenario's value times or over this
 PRIOR_SD = math.log(PRIOR_FACTOR) / stats.norm.ppf(0.95)  # in log space
 IDENTIFIED = 0.5  # posterior sd below this share of the prior's: the data inform it
-STEP = 0.25  # log step of the Jacobian's finite differences
+STEP = 0.5  # log step of the Jacobian's finite differences
+SLOPE_RUNS = 4  # replications per finite difference (common random numbers)
 SPREAD_RUNS = 8  # replications at the fit, for the statistics' spread
 LEVEL = 0.90  # intervals
 
@@ -121,7 +123,8 @@ def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *
     window = _window(scenario, resolved, observed, overlaps)
     world = build_world(window, base_dir)
     index = [ids.index(a) for a in observed.accounts]
-    obs, obs_se = moments(observed.views, observed.reposts, observed.followers)
+    obs, obs_se = moments(observed.posts, observed.views, observed.reposts,
+                          observed.followers)
     prior = {p: np.array([getattr(window.matrix.accounts[i], p) for i in index])
              for p in CALIBRATED}
     bounds = {p: _bounds(p, prior[p]) for p in CALIBRATED}
@@ -131,21 +134,28 @@ def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *
         found = _search(engine, obs, obs_se, prior, bounds, trials, runs, window.seed,
                         progress)
         steps = [_stepped(found, a, p) for a in range(len(index)) for p in CALIBRATED]
-        at_found, *stepped = engine.batch([found, *steps], range(runs))
+        at_found, *stepped = engine.batch([found, *steps], range(max(runs, SLOPE_RUNS)))
         # d statistic (account, statistic) / d log parameter (account, parameter): one run
         # per account and parameter, so that accounts that pass posts on move each other
         base = _mean_moments(at_found)[0]
         jacobian = np.stack([(_mean_moments(s)[0] - base).ravel() / STEP for s in stepped],
                             axis=-1)
-        at_found += engine.days(found, range(runs, max(runs, SPREAD_RUNS)))
+        at_found += engine.days(found, range(len(at_found), max(runs, SPREAD_RUNS)))
         centre, sim_se = _mean_moments(at_found)
         # the data's error: the larger of its day-to-day estimate and the statistic's spread
         # over the model's replications (heavy-tailed days make the first too small)
         spread = sim_se * math.sqrt(len(at_found))
         se = np.sqrt(np.fmax(obs_se, spread) ** 2 + sim_se ** 2)
         mean, cov = _laplace(obs, se, centre, jacobian, found, prior, bounds)
-        best = {p: mean[:, k] for k, p in enumerate(CALIBRATED)}
-        sims = engine.days(best, range(max(runs, SPREAD_RUNS)))
+        stepped_to = {p: mean[:, k] for k, p in enumerate(CALIBRATED)}
+        sims = engine.days(stepped_to, range(max(runs, SPREAD_RUNS)))
+        # the linear step is kept for the accounts it brings closer to the data (a noisy
+        # slope can overshoot); the fit is rerun where any account stays where it was
+        better = _objective(_mean_moments(sims)[0], obs, se, stepped_to, prior) < \
+            _objective(centre, obs, se, found, prior)
+        best = {p: np.where(better, stepped_to[p], found[p]) for p in CALIBRATED}
+        if not better.all():
+            sims = engine.days(best, range(max(runs, SPREAD_RUNS)))
         if progress:
             progress(trials + 1, trials + 1)
     fitted, _ = _mean_moments(sims)
@@ -158,7 +168,7 @@ def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *
                              se, fitted, bands, overlaps, trials, meta)
 
 
-def moments(views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
+def moments(posts: np.ndarray, views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """The :data:`STATISTICS` per account from its day-by-day series (days, accounts), in
     people, and their standard errors from the day-to-day spread (days taken as
@@ -166,8 +176,10 @@ def moments(views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
     n_accounts = views.shape[1]
     values, errors = np.full((n_accounts, 3), np.nan), np.full((n_accounts, 3), np.nan)
     for a in range(n_accounts):
-        values[a, 0], errors[a, 0] = _log_ratio(views[:, a], followers[:, a])
-        values[a, 1], errors[a, 1] = _log_ratio(reposts[:, a], views[:, a])
+        posting = ~(posts[:, a] == 0)  # days it posted (all days where posts are unknown)
+        values[a, 0], errors[a, 0] = _mean_log_ratio(
+            np.where(posting, views[:, a], np.nan), followers[:, a], shift=0.0)
+        values[a, 1], errors[a, 1] = _mean_log_ratio(reposts[:, a], views[:, a])
         f = followers[:, a]
         days = np.flatnonzero(np.isfinite(f))
         if len(days) >= 3 and np.nanmean(f) > 0:
@@ -178,14 +190,15 @@ def moments(views: np.ndarray, reposts: np.ndarray, followers: np.ndarray
     return values, errors
 
 
-def _log_ratio(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """log(sum x / sum y) over the days both are known, and its delta-method error."""
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 2 or x[ok].sum() <= 0 or y[ok].sum() <= 0:
+def _mean_log_ratio(x: np.ndarray, y: np.ndarray, shift: float = 0.5) -> tuple[float, float]:
+    """The mean over the days with ``y > 0`` (and ``x > 0`` unless ``shift``) of
+    log((x + shift) / y), and its standard error: for heavy-tailed counts (a few viral days)
+    a statistic whose spread is close to normal, unlike the log of a ratio of sums."""
+    ok = np.isfinite(x) & np.isfinite(y) & (y > 0) & ((x > 0) | (shift > 0))
+    if ok.sum() < 3:
         return np.nan, np.nan
-    x, y = x[ok], y[ok]
-    ratio = x.sum() / y.sum()
-    return math.log(ratio), math.sqrt(((x - ratio * y) ** 2).sum()) / x.sum()
+    logs = np.log((x[ok] + shift) / y[ok])
+    return float(logs.mean()), float(logs.std(ddof=1) / math.sqrt(ok.sum()))
 
 
 def overlap_estimates(sample: dict[str, np.ndarray], brand: str
@@ -325,7 +338,8 @@ def synthetic_observations(scenario: Scenario, base_dir: str | Path = ".",
 
 def _mean_moments(sims: list[dict[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """The statistics averaged over replications, and the error of that average."""
-    each = np.stack([moments(s["views"], s["reposts"], s["followers"])[0] for s in sims])
+    each = np.stack([moments(s["posts"], s["views"], s["reposts"], s["followers"])[0]
+                     for s in sims])
     spread = each.std(axis=0, ddof=1) if len(sims) > 1 else np.zeros(each.shape[1:])
     return each.mean(axis=0), spread / math.sqrt(len(sims))
 
@@ -344,18 +358,15 @@ def _search(engine: _Engine, obs: np.ndarray, obs_se: np.ndarray, prior: dict,
     # starts, with a step of about the prior's spread
     studies = [optuna.create_study(sampler=optuna.samplers.CmaEsSampler(
         seed=seed + a, warn_independent_sampling=False)) for a in range(n)]
-    known = np.isfinite(obs)
     for t in range(trials):
         asked = [study.ask() for study in studies]
         values = {p: np.array([trial.suggest_float(p, bounds[p][0][a], bounds[p][1][a],
                                                    log=True)
                                for a, trial in enumerate(asked)]) for p in CALIBRATED}
         sim, sim_se = _mean_moments(engine.days(values, range(runs)))
-        z2 = np.where(known, (sim - obs) ** 2 / (obs_se ** 2 + sim_se ** 2 + 1e-12), 0.0)
-        z2 = np.where(np.isfinite(z2), z2, 1e6)  # a statistic the trial could not form
-        penalty = sum((np.log(values[p] / prior[p]) / PRIOR_SD) ** 2 for p in CALIBRATED)
-        for a, (study, trial) in enumerate(zip(studies, asked)):
-            study.tell(trial, float(z2[a].sum() + penalty[a]))
+        score = _objective(sim, obs, np.sqrt(obs_se ** 2 + sim_se ** 2 + 1e-12), values, prior)
+        for study, trial, value in zip(studies, asked, score):
+            study.tell(trial, float(value))
         if progress:
             progress(t + 1, trials + 1)
     # the estimate: the median of each study's late trials, where CMA-ES has converged
@@ -365,6 +376,16 @@ def _search(engine: _Engine, obs: np.ndarray, obs_se: np.ndarray, prior: dict,
     return {p: np.array([np.exp(np.median([math.log(t.params[p]) for t in
                                            study.trials[-late:]])) for study in studies])
             for p in CALIBRATED}
+
+
+def _objective(sim: np.ndarray, obs: np.ndarray, se: np.ndarray, values: dict,
+               prior: dict) -> np.ndarray:
+    """Per account: its statistics' squared distance to the data in errors, plus the
+    prior's penalty (what the search minimizes)."""
+    z2 = np.where(np.isfinite(obs), (sim - obs) ** 2 / se ** 2, 0.0)
+    z2 = np.where(np.isfinite(z2), z2, 1e6)
+    penalty = sum((np.log(values[p] / prior[p]) / PRIOR_SD) ** 2 for p in CALIBRATED)
+    return z2.sum(axis=1) + penalty
 
 
 def _stepped(values: dict[str, np.ndarray], account: int, parameter: str

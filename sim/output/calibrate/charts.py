@@ -41,6 +41,8 @@ def plot_fit(result: CalibrationResult, series: str) -> Figure:
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
         if k == 0:
             ax.legend(frameon=False, fontsize=8)
-    fig.suptitle(f"Observed {SERIES[series]} against the calibrated model", x=0.01,
+    total = len(result.observed_data.accounts)
+    shown = "" if total <= MAX_PANELS else f" (the first {MAX_PANELS} of {total} accounts)"
+    fig.suptitle(f"Observed {SERIES[series]} against the calibrated model{shown}", x=0.01,
                  ha="left", fontsize=13)
     return fig

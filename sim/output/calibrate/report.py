@@ -14,7 +14,8 @@ from sim.output.html import DASH, charts_html, html_table, page
 
 __all__ = ["render_calibration", "unidentified"]
 
-STATISTIC_NAMES = {"views": "log views per follower-day", "reposts": "log reposts per view",
+STATISTIC_NAMES = {"views": "mean log views per follower on posting days",
+                   "reposts": "mean daily log reposts per view",
                    "growth": "follower growth per day"}
 
 
