@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from scipy import stats
 from sim.engine.replication import simulate
 from sim.errors import Issue, ScenarioError
 from sim.runs.facts import run_facts
-from sim.runs.montecarlo import prepare
+from sim.runs.montecarlo import Progress, prepare
 from sim.runs.pool import WorkerPool
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.observed import Observed, read_follower_sample, read_observed
@@ -74,10 +74,12 @@ class CalibrationResult:
     ``original`` (whose relative paths start at ``base_dir``);
     ``fits``: each fitted parameter; ``samples``: draws of every fitted parameter, columns
     ``account.parameter``; ``observed`` and ``simulated``: the statistics per account
-    (arrays (accounts, statistics)), with ``observed_se``; ``bands``: per observed series
-    (views, reposts, followers) the simulated P5, mean and P95 per day (days, accounts) at the
-    fit, beside ``data``, the observed series; ``overlaps``: per account the share of its
-    sampled followers who follow the brand, with its interval.
+    (arrays (accounts, statistics)), with the ``errors`` the fit weighed their differences
+    by (the larger of the data's day-to-day error and the model's spread, and the model's);
+    ``bands``: per observed series (views, reposts, followers) the simulated P5, mean and P95
+    per day (days, accounts) at the fit, beside ``observed_<series>``, the observed series;
+    ``overlaps``: per account the share of its sampled followers who follow the brand, with
+    its interval.
     """
 
     scenario: Scenario
@@ -87,15 +89,13 @@ class CalibrationResult:
     fits: list[ParameterFit]
     samples: dict[str, np.ndarray]
     observed: np.ndarray
-    observed_se: np.ndarray
+    errors: np.ndarray
     simulated: np.ndarray
     bands: dict[str, np.ndarray]
     overlaps: dict[str, tuple[float, float, float]]
     trials: int
     meta: dict[str, Any] = field(default_factory=dict)
 
-
-Progress = Callable[[int, int], None]
 
 
 def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *,
@@ -127,8 +127,8 @@ def calibrate(scenario: Scenario | str | Path, data: str | Path | None = None, *
                           observed.followers)
     prior = {p: np.array([getattr(window.matrix.accounts[i], p) for i in index])
              for p in CALIBRATED}
-    bounds = {p: _bounds(p, prior[p]) for p in CALIBRATED}
-    workers = workers or _cores()
+    bounds = {p: _bounds(prior[p]) for p in CALIBRATED}
+    workers = max(1, workers or os.cpu_count() or 1)
     runs = replications
     with _Engine(world, window, index, workers) as engine:
         found = _search(engine, obs, obs_se, prior, bounds, trials, runs, window.seed,
@@ -182,8 +182,8 @@ def moments(posts: np.ndarray, views: np.ndarray, reposts: np.ndarray, followers
         values[a, 1], errors[a, 1] = _mean_log_ratio(reposts[:, a], views[:, a])
         f = followers[:, a]
         days = np.flatnonzero(np.isfinite(f))
-        if len(days) >= 3 and np.nanmean(f) > 0:
-            mean = f[days].mean()
+        mean = f[days].mean() if len(days) >= 3 else 0.0
+        if mean > 0:
             step = np.diff(f[days]) / np.diff(days)
             values[a, 2] = (f[days[-1]] - f[days[0]]) / (days[-1] - days[0]) / mean
             errors[a, 2] = step.std(ddof=1) / math.sqrt(len(step)) / mean
@@ -241,16 +241,9 @@ def _window(scenario: Scenario, resolved: Scenario, observed: Observed, overlaps
         "horizon_days": len(observed.days)}))
 
 
-def _bounds(parameter: str, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    high = prior * PRIOR_FACTOR ** 2
-    return prior / PRIOR_FACTOR ** 2, np.minimum(high, 1.0)
-
-
-def _cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
+def _bounds(prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The search's range: a factor of 100 either way of the prior, probabilities at most 1."""
+    return prior / PRIOR_FACTOR ** 2, np.minimum(prior * PRIOR_FACTOR ** 2, 1.0)
 
 
 class _Engine:
@@ -396,6 +389,11 @@ def _stepped(values: dict[str, np.ndarray], account: int, parameter: str
     return out
 
 
+def _by_account(values: dict[str, np.ndarray]) -> np.ndarray:
+    """Per-parameter arrays as one array (accounts, :data:`CALIBRATED`)."""
+    return np.stack([values[p] for p in CALIBRATED], axis=1)
+
+
 def _laplace(obs: np.ndarray, se: np.ndarray, sim: np.ndarray, jacobian: np.ndarray,
              found: dict, prior: dict, bounds: dict) -> tuple[np.ndarray, np.ndarray]:
     """The Laplace approximation of the posterior of every account's parameters (in log
@@ -406,15 +404,14 @@ def _laplace(obs: np.ndarray, se: np.ndarray, sim: np.ndarray, jacobian: np.ndar
     known = (np.isfinite(obs) & np.isfinite(se) & (se > 0) & np.isfinite(sim)).ravel()
     J = np.nan_to_num(jacobian[known])
     weight = 1 / se.ravel()[known] ** 2
-    centre = np.log(np.stack([found[p] for p in CALIBRATED], axis=1)).ravel()
-    origin = np.log(np.stack([prior[p] for p in CALIBRATED], axis=1)).ravel()
+    centre, origin = np.log(_by_account(found)).ravel(), np.log(_by_account(prior)).ravel()
     precision = J.T @ (weight[:, None] * J) + np.eye(len(centre)) / PRIOR_SD ** 2
     cov = np.linalg.inv(precision)
     cov = (cov + cov.T) / 2
     residual = (obs - sim).ravel()[known]
     mean = centre + cov @ (J.T @ (weight * residual) - (centre - origin) / PRIOR_SD ** 2)
-    low = np.log(np.stack([bounds[p][0] for p in CALIBRATED], axis=1)).ravel()
-    high = np.log(np.stack([bounds[p][1] for p in CALIBRATED], axis=1)).ravel()
+    low = np.log(_by_account({p: b[0] for p, b in bounds.items()})).ravel()
+    high = np.log(_by_account({p: b[1] for p, b in bounds.items()})).ravel()
     values = np.exp(np.clip(mean, low, high)).reshape(len(obs), len(CALIBRATED))
     return values, cov
 
@@ -424,7 +421,7 @@ def _posterior(observed: Observed, best: dict, cov: np.ndarray, prior: dict, bou
     """Draws of every account's parameters from the Laplace posterior (jointly), posting
     rates from their Gamma posteriors; and each parameter's fit."""
     rng = np.random.default_rng(seed)
-    centre = np.log(np.stack([best[p] for p in CALIBRATED], axis=1)).ravel()
+    centre = np.log(_by_account(best)).ravel()
     logs = rng.multivariate_normal(centre, cov, size=n_samples, method="cholesky")
     z = stats.norm.ppf((1 + LEVEL) / 2)
     draws, fits = {}, []

@@ -42,9 +42,10 @@ def render_calibration(result: CalibrationResult, rows: list[dict[str, Any]],
                      "yes" if r["identified"] else "no", r["source"]] for r in rows],
                    cls="numbers"),
         "<h2>Fit statistics</h2>",
-        "<p>Each account's statistics in the data (with their standard errors from the "
-        "day-to-day spread) and in the model at the fit; z is their difference in standard "
-        "errors.</p>",
+        "<p>Each account's statistics in the data and in the model at the fit, with the "
+        "error the fit weighed their difference by (the larger of the data's day-to-day "
+        "error and the model's spread over its replications, plus the model's own); z is "
+        "their difference in those errors.</p>",
         _statistics(result),
         _overlaps(result),
         "<h2>Observed against simulated</h2>",
@@ -72,11 +73,11 @@ def _statistics(result: CalibrationResult) -> str:
     rows = []
     for a, account in enumerate(result.observed_data.accounts):
         for k, name in enumerate(STATISTICS):
-            obs, se, sim = result.observed[a, k], result.observed_se[a, k], \
+            obs, se, sim = result.observed[a, k], result.errors[a, k], \
                 result.simulated[a, k]
             z = (sim - obs) / se if se and math.isfinite(se) and se > 0 else math.nan
             rows.append([account, STATISTIC_NAMES[name], _g(obs), _g(se), _g(sim), _g(z)])
-    return html_table(["account", "statistic", "observed", "standard error", "model", "z"],
+    return html_table(["account", "statistic", "observed", "error", "model", "z"],
                       rows, cls="numbers")
 
 
