@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from sim.scenario import schema
 from validation.real_cascades import DATA, RESULTS, Params, compare, read_real, simulate
@@ -44,3 +45,28 @@ def test_real_cascades_read_as_published():
     real = read_real()
     assert len(real.size) == 100 and real.size.min() >= 2000 and real.root.min() == 90
     assert 0.3 < np.median(real.hour) < 0.4 and 0.85 < np.median(real.day) < 0.92
+
+
+@pytest.mark.skipif(not Path(DATA).is_dir(), reason="the real cascades are not beside the project")
+def test_exposure_counts_the_root_and_every_resharer():
+    """Exposure is the followers of the root and all resharers: in the data, the sum of the
+    file's follower column; in a simulation, more than the root's alone."""
+    real = read_real()
+    first = np.loadtxt(sorted(Path(DATA).glob("RT*.txt"), key=lambda f: int(f.stem[2:]))[0],
+                       skiprows=1, ndmin=2)
+    assert real.exposure[0] == first[:, 1].sum()
+    sim, _ = simulate(real.root[:5], Params(**FIT), np.random.default_rng(2), per_root=1)
+    assert np.all(sim.exposure > sim.root) and np.all(sim.per_follower < 1)
+
+
+@pytest.mark.skipif(not Path(DATA).is_dir(), reason="the real cascades are not beside the project")
+def test_reshares_fitted_from_sizes_reproduce_reshares_per_follower():
+    """The share rate and content spread fitted from root followers and sizes alone
+    (validation/real_reshares.py) reproduce the reshares per follower reached, which the fit
+    did not use, and the sizes: KS two-sample p >= 0.05 on 2 fresh cascades per root."""
+    stored = json.loads((RESULTS / "real_reshares.json").read_text())
+    params = Params(**{**FIT, **stored["fitted"], "audience_sigma": stored["audience_sigma"]})
+    real = read_real()
+    sim, _ = simulate(real.root, params, np.random.default_rng(11), per_root=2)
+    assert stats.ks_2samp(real.per_follower, sim.per_follower).pvalue >= 0.05
+    assert stats.ks_2samp(real.size, sim.size).pvalue >= 0.05
