@@ -46,7 +46,7 @@ from sim.runs.montecarlo import run as simulate
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import scenario_schema
-from sim.world.build import build_world
+from sim.world.build import build_world, parameter_draws
 from sim.world.graph import to_networkx, write_graph
 from sim.world.stats import world_summary
 
@@ -117,7 +117,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     for path in files:
         try:
             with user_errors():
-                load_scenario(path)
+                scenario = load_scenario(path)
+                parameter_draws(scenario, path.parent,  # the samples its runs would draw
+                                [a.id for a in resolve_scenario(scenario).matrix.accounts])
             out.print(f"[green]ok[/] {path}", highlight=False)
         except typer.Exit:
             failed += 1

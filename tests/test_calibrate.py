@@ -71,6 +71,17 @@ def test_the_calibrated_scenario_validates_runs_and_draws_its_parameters(calibra
     assert (folder / "report.html").read_text(encoding="utf-8").count("<figure") == 3
 
 
+def test_validate_checks_the_samples_a_calibrated_scenario_draws(calibrated, tmp_path):
+    folder = calibrated[2]
+    ok = CliRunner().invoke(app, ["validate", str(folder / "scenario.yaml")])
+    assert ok.exit_code == 0, ok.output
+    moved = tmp_path / "scenario.yaml"  # the scenario without its samples.csv beside it
+    moved.write_text((folder / "scenario.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    missing = CliRunner().invoke(app, ["validate", str(moved)])
+    assert missing.exit_code == 2 and "samples.csv" in missing.output
+    assert "Traceback" not in missing.output
+
+
 def test_a_seed_gives_the_same_calibration(calibrated):
     path, result, _ = calibrated
     again = calibrate(path, trials=24, replications=2, samples=50, workers=1)

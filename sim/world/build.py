@@ -20,7 +20,7 @@ from sim.world.audience import follow_graph, follower_sets, social_ties
 from sim.world.graph import read_followers, read_social
 from sim.world.model import World
 
-__all__ = ["account_stream", "build_world"]
+__all__ = ["account_stream", "build_world", "parameter_draws"]
 
 _WORLD_STREAM = 0  # spawn-key prefix of the world's random streams
 _SOCIAL, _FOLLOWERS = 0, 1
@@ -69,11 +69,13 @@ def build_world(scenario: Scenario, base_dir: str | Path = ".") -> World:
     leader = next((i for i, a in enumerate(accounts) if a.id == scenario.matrix.leader), None)
     return World(tuple(accounts), leader, float(scale), social, followers,
                  _amplification(resolved), community,
-                 _draws(scenario, Path(base_dir), [a.id for a in accounts]))
+                 parameter_draws(scenario, Path(base_dir), [a.id for a in accounts]))
 
 
-def _draws(scenario: Scenario, base_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
-    """The calibration's parameter samples the replications draw from, if they do."""
+def parameter_draws(scenario: Scenario, base_dir: Path, ids: list[str]
+                    ) -> dict[str, np.ndarray] | None:
+    """The calibration's parameter samples the replications draw from, if they do (per
+    parameter, draws x accounts ``ids``); a missing or bad file is a ScenarioError."""
     spec = scenario.calibration
     if not (spec.samples and spec.draw_parameters):
         return None
