@@ -6,6 +6,7 @@ Commands parse arguments, call one library function and print. Bad input (a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from rich.table import Table
 
 from sim.analysis.calibrate import calibrate as fit_data
 from sim.analysis.compare import compare as run_compare
+from sim.analysis.mitigate import mitigate
 from sim.analysis.recommend import recommend as search
 from sim.analysis.sensitivity import ANALYSED
 from sim.analysis.sensitivity import sensitivity as analyse
@@ -187,6 +189,11 @@ def run(
         result = simulate(file, replications=replications, seed=seed, workers=workers,
                           scheduler=scheduler or dask, check_memory=not no_memory_check,
                           progress=progress)
+        if result.scenario.events and result.scenario.outputs.mitigation_replications:
+            progress(description="mitigation levers")
+            result = dataclasses.replace(result, levers=tuple(mitigate(
+                result, file.parent, result.scenario.outputs.mitigation_replications,
+                workers=workers, progress=progress)))
         progress(description="writing outputs")
         folder = save(result, target)
     _print_figures(result)
@@ -214,6 +221,16 @@ def _print_figures(result: Any) -> None:
                   f"(P5-P95 {h.text(drawn['p5'])} to {h.text(drawn['p95'])}); at the "
                   f"calibrated values alone: {h.text(alone['mean'])} (P5-P95 "
                   f"{h.text(alone['p5'])} to {h.text(alone['p95'])})", highlight=False)
+    if result.levers:
+        levers = Table("lever", "SDI", "loss", "loss change", "cost/month", title_justify="left",
+                       title=f"What would reduce it ({result.levers[0].replications} "
+                       "replications each, same world): mean (P5-P95)")
+        for lever in result.levers:
+            change = lever.loss_change
+            levers.add_row(lever.title, _spread_text("sdi", lever.sdi),
+                           _spread_text("cumulative_loss_pct", lever.loss),
+                           f"{change['mean']:+.1f} pts", f"{lever.extra_cost:+,.0f}")
+        out.print(levers)
 
 
 def _export_path(value: Path | None) -> Path | None:
@@ -464,13 +481,14 @@ def compare(
         folder = save(result, target)
     said = findings(result)
     out.print(said[0], highlight=False, markup=False)
-    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "trough",
-                  "reach-at-risk", title=f"{result.name}: {result.results[0].replications} "
+    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "loss",
+                  "loss-at-risk", title=f"{result.name}: {result.results[0].replications} "
                   "replications per layout: mean (P5-P95)", title_justify="left")
     for name, res, f in zip(result.names, result.results, result.figures()):
         table.add_row(name, res.leader, f"{f['monthly_cost']['mean']:,.0f}",
-                      *(_spread_text(k, f[k]) for k in ("expected_reach", "sdi", "trough_pct",
-                                                        "reach_at_risk")))
+                      *(_spread_text(k, f[k]) for k in ("expected_reach", "sdi",
+                                                        "cumulative_loss_pct",
+                                                        "loss_at_risk")))
     out.print(table)
     for line in said[1:]:
         out.print(f"- {line}", highlight=False, markup=False, soft_wrap=True)
@@ -481,7 +499,7 @@ def _spread_text(key: str, stats: dict[str, float | None]) -> str:
     """A figure's mean and P5-P95 range, written as the figures table says."""
     h = FIGURES[key]
     if stats["mean"] is None:
-        return h.text(None)
+        return h.stat_text(stats)
     return f"{h.text(stats['mean'])} ({h.text(stats['p5'])}-{h.text(stats['p95'])})"
 
 
@@ -517,7 +535,7 @@ def recommend(
         folder = save(result, target)
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
-    table = Table("layout", "cost/month", "reach/day", "SDI", "damage", "pick",
+    table = Table("layout", "cost/month", "reach/day", "SDI", "loss", "pick",
                   title=f"Pareto frontier ({len(result.frontier)} of "
                   f"{len(result.candidates)} layouts): mean (P5-P95)", title_justify="left")
     picks = {id(c): tag for tag, c in result.picks().items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -10,8 +11,12 @@ import yaml
 from typer.testing import CliRunner
 
 from sim import Scenario, ScenarioError
-from sim.analysis.compare import compare, monthly_cost, posts_per_day, prepare
+from sim.analysis.compare import EVENT_FIGURES, compare, monthly_cost, posts_per_day, prepare
 from sim.cli import app
+from sim.output import save
+from sim.output.layouts.report import findings
+from sim.runs.figures import not_applicable
+from sim.runs.metrics import STATS
 
 FOUNDER = {"id": "founder", "role": "leader", "followers": 3_000_000, "posts_per_day": 3,
            "overlap": 0.3}
@@ -61,14 +66,36 @@ def test_layouts_share_one_audience_scale(three):
 
 
 def test_events_on_missing_accounts_do_not_happen(three):
-    """The founder's exit is not simulated for a layout without the founder: no trough,
-    and the comparison says so."""
+    """The founder's exit is not simulated for a layout without the founder: its loss
+    figures are n/a (never a win), and the comparison says so."""
     brand = three.names.index("brand_centric")
     assert three.results[brand].scenario.events == []
-    assert three.figures()[brand]["trough_pct"]["mean"] == 0
+    for key in EVENT_FIGURES:
+        assert three.figures()[brand][key] == not_applicable()
     assert "founder" in three.layouts[brand].skipped[0]
     founder = three.names.index("founder_centric")
-    assert three.figures()[founder]["trough_pct"]["mean"] > 10
+    assert three.figures()[founder]["cumulative_loss_pct"]["mean"] > 10
+    assert not three.efficient("loss_at_risk")[brand]
+    said = " ".join(findings(three))
+    assert "Lowest loss: brand_centric" not in said and "n/a for brand_centric" in said
+
+
+def test_an_event_a_layout_cannot_have_is_na_in_every_output(three, tmp_path):
+    """Table, JSON, CSV, report and terminal all write n/a for the brand-centric layout's
+    loss figures, none a number."""
+    folder = save(three, tmp_path / "compare")
+    data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+    brand = next(v for v in data["variants"] if v["variant"] == "brand_centric")
+    for key in EVENT_FIGURES:
+        assert brand["figures"][key]["status"] == "n/a" and brand["figures"][key]["mean"] is None
+    assert brand["efficient_reach_vs_loss_at_risk"] is False
+    with (folder / "comparison.csv").open(encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["variant"] == "brand_centric")
+    assert {row[f"{k}_{s}"] for k in EVENT_FIGURES for s in STATS} == {"n/a"}
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    loss_row = page[page.index("<td>Loss (% of baseline)</td>"):]
+    loss_row = loss_row[:loss_row.index("</tr>")]
+    assert loss_row.endswith("<td>n/a</td>") and loss_row.count("n/a") == 1
 
 
 def test_identical_variants_get_identical_figures():

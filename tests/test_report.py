@@ -45,7 +45,10 @@ FIGURES = {
     "trough_day": {"mean": 63.0, "p5": 61.0, "p50": 63.0, "p95": 66.0},
     "recovery_days": {"mean": None, "p5": 30.0, "p50": 48.0, "p95": None},
     "cumulative_loss_pct": {"mean": 22.0, "p5": 18.0, "p50": 22.0, "p95": 27.0},
-    "reach_at_risk": {"mean": 48.0, "p5": 40.0, "p50": 48.0, "p95": 55.0},
+    "loss_at_risk": {"mean": 28.0, "p5": 26.0, "p50": 28.0, "p95": 31.0, "value": 28.5},
+    "early_loss_pct": {"mean": 35.0, "p5": 30.0, "p50": 35.0, "p95": 40.0},
+    "late_loss_pct": {"mean": 20.0, "p5": 15.0, "p50": 20.0, "p95": 26.0},
+    "onset_days": {"mean": 3.0, "p5": 2.0, "p50": 3.0, "p95": 5.0},
     "threshold": 0.9,
     "p_below": 0.97,
     "recovered_share": 0.7,
@@ -178,9 +181,23 @@ def test_headline_names_the_leader_and_the_first_event(result):
     assert text.startswith("The leader account Founder carries 58% (52–63%) of brand reach")
     assert "without Founder, daily brand reach would be 45% (40–51%) lower" in text
     assert "After a scandal around Founder on day 20 (and 2 later events)" in text
-    assert "falls 41% (35–47%)" in text
-    assert "back to 90% of baseline by day 68 in half of the replications" in text
-    assert "None" not in text
+    assert ("daily brand reach is 22% (18–27%) lower than without it, on average over days "
+            "20-120") in text
+    assert "it arrives within 3 days and fades, from 35% in the first 30 days to 20%" in text
+    assert ("back to 90% of baseline (as a 7-day average) by day 68 in half of the "
+            "replications") in text
+    assert "In 1 replication in 20 the loss exceeds 28%." in text
+    assert "None" not in text and "low around" not in text
+
+
+def test_headline_says_a_level_loss_has_no_low(result):
+    """A loss as large in the last 90 days as in the first 30 is said to stay level, and
+    no day of a low is named (a flat line's lowest day is noise)."""
+    level = {**FIGURES, "early_loss_pct": {**FIGURES["early_loss_pct"], "mean": 21.0},
+             "late_loss_pct": {**FIGURES["late_loss_pct"], "mean": 23.0}}
+    text = headline(make_result(figures=level))
+    assert "stays about level (21% in the first 30 days, 23% in the last 90)" in text
+    assert "day 63" not in text and "low around" not in text and "lowest" not in text
 
 
 def test_headline_without_events_or_figures():
@@ -193,7 +210,7 @@ def test_headline_without_events_or_figures():
                     "be estimated.")
     text = headline(make_result(figures=empty))
     assert "could not be estimated" in text and "None" not in text
-    assert "is not back to 90% of baseline within the 120 days simulated" in text
+    assert "the loss of reach could not be estimated" in text
 
 
 def test_report_images_load_in_chromium(html, tmp_path):

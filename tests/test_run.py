@@ -13,6 +13,7 @@ from conftest import SCENARIOS
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.runs.figures import RUN_FIGURES
 
 runner = CliRunner()
 
@@ -52,8 +53,7 @@ def test_run_writes_every_output(scenario_file, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "tiny" and summary["leader"] == "founder"
     assert summary["replications"] == 4 and summary["horizon_days"] == 40
-    for name in ("sdi", "leader_shapley_share", "hhi", "effective_voices", "trough_pct",
-                 "trough_day", "recovery_days", "cumulative_loss_pct", "reach_at_risk"):
+    for name in RUN_FIGURES:
         assert set(summary["metrics"][name]) >= {"mean", "p5", "p50", "p95"}
     assert {"id", "role", "shapley_reach", "share", "exclusive_reach"} <= \
         set(summary["attribution"][0])

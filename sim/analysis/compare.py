@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from sim.errors import Issue, ScenarioError
-from sim.runs.metrics import summarize
+from sim.runs.figures import FIGURES, applies, not_applicable
+from sim.runs.metrics import STATS, summarize
 from sim.runs.montecarlo import Progress, run
 from sim.runs.results import RunResult
 from sim.scenario.checks import check_scenario
@@ -41,7 +42,8 @@ __all__ = ["COMPARED", "Comparison", "Layout", "applicable_events", "compare", "
            "with_cadence"]
 
 COMPARED: tuple[str, ...] = ("expected_reach", "sdi", "leader_shapley_share", "effective_voices",
-                             "trough_pct", "recovery_days", "reach_at_risk", "monthly_cost")
+                             "cumulative_loss_pct", "recovery_days", "loss_at_risk",
+                             "monthly_cost")
 """The figures layouts are compared on (:data:`sim.runs.figures.FIGURES`)."""
 
 @dataclass(frozen=True)
@@ -214,21 +216,43 @@ class Comparison:
         return self.results[0].scale
 
     def figures(self) -> list[dict[str, dict[str, float | None]]]:
-        """Per layout, every figure of :data:`COMPARED` as mean, P5, P50 and P95."""
-        return [layout_figures(r) for r in self.results]
+        """Per layout, every figure of :data:`COMPARED` as mean, P5, P50 and P95; the loss
+        figures are None (n/a) for a layout that some of the events do not apply to."""
+        return [layout_figures(r, events_apply=not lay.skipped)
+                for lay, r in zip(self.layouts, self.results)]
+
+    def efficient(self, key: str) -> np.ndarray:
+        """Which layouts are Pareto-efficient on expected reach against ``key``, among
+        those the figure applies to (the others never are)."""
+        stats = [f[key] for f in self.figures()]
+        reach = np.array([f["expected_reach"]["mean"] for f in self.figures()])
+        ok = np.array([applies(x) and x["mean"] is not None for x in stats])
+        out = np.zeros(len(stats), dtype=bool)
+        if ok.any():
+            values = np.array([x["mean"] for x, k in zip(stats, ok) if k], dtype=float)
+            out[ok] = efficient(np.column_stack([reach[ok], values]),
+                                [FIGURES["expected_reach"].better, FIGURES[key].better])
+        return out
 
 
-def layout_figures(result: RunResult) -> dict[str, dict[str, float | None]]:
+EVENT_FIGURES = ("cumulative_loss_pct", "recovery_days", "loss_at_risk")
+"""The compared figures that measure the events: n/a where the events were not all run."""
+
+
+def layout_figures(result: RunResult, events_apply: bool = True
+                   ) -> dict[str, dict[str, float | None]]:
     """A layout's figures: expected reach (the baseline's mean daily reach, people per day),
-    the run's dependency and damage figures, and its monthly cost (one value)."""
+    the run's dependency and loss figures (each None where ``events_apply`` is false: an
+    event the layout cannot have was not simulated, so its loss is not comparable), and its
+    monthly cost (one value)."""
     f = result.figures
     cost = monthly_cost(result.scenario)
-    rar = {k: f["reach_at_risk"][k] for k in ("mean", "p5", "p50", "p95")}
-    return {"expected_reach": summarize(result.reach["baseline"].mean(axis=1)),
-            **{k: f[k] for k in ("sdi", "leader_shapley_share", "effective_voices",
-                                 "trough_pct", "recovery_days")},
-            "reach_at_risk": rar,
-            "monthly_cost": dict.fromkeys(("mean", "p5", "p50", "p95"), cost)}
+    stats = {k: {s: f[k][s] for s in STATS}
+             for k in ("sdi", "leader_shapley_share", "effective_voices", *EVENT_FIGURES)}
+    if not events_apply:
+        stats |= {k: not_applicable() for k in EVENT_FIGURES}
+    return {"expected_reach": summarize(result.reach["baseline"].mean(axis=1)), **stats,
+            "monthly_cost": dict.fromkeys(STATS, cost)}
 
 
 def efficient(points: np.ndarray, senses: Sequence[int]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Searching matrix layouts under a monthly budget: the reach-dependency-damage frontier.
+"""Searching matrix layouts under a monthly budget: the reach-dependency-loss frontier.
 
 The search varies the counts of self-operated (X), leader (K) and dealer (N) accounts and a
 posting-rate multiplier shared by every account (the cadence; an account's cost is
@@ -113,9 +113,8 @@ class Recommendation:
                         else f"Most expected reach within {self.budget:,.0f}/month{cap}")
                 out.append(f"{what}: {c.label}, {c.cost:,.0f}/month, "
                            f"{_people(c.figures['expected_reach'])} people a day, "
-                           f"SDI {_pct(c.figures['sdi'])}, damage "
-                           f"{_num(c.figures['cumulative_loss_pct'])} of reach lost after the "
-                           "events.")
+                           f"SDI {_pct(c.figures['sdi'])}, loss after the events "
+                           f"{_num(c.figures['cumulative_loss_pct'])} of reach.")
         out.append(f"Searched {len(self.candidates)} layouts within budget (coarse grid, "
                    f"then {len(STEPS) - 1} refinements around the frontier"
                    f"{'; evaluation cap reached' if s['capped'] else ''}), each with "
@@ -323,7 +322,7 @@ def _figures(result: Any) -> dict[str, dict[str, float | None]]:
     f = result.figures
     return {"expected_reach": summarize(result.reach["baseline"].mean(axis=1)),
             "sdi": f["sdi"], "cumulative_loss_pct": f["cumulative_loss_pct"],
-            "reach_at_risk": {k: f["reach_at_risk"][k] for k in ("mean", "p5", "p50", "p95")}}
+            "loss_at_risk": {k: f["loss_at_risk"][k] for k in ("mean", "p5", "p50", "p95")}}
 
 
 OBJECTIVES = (("expected_reach", +1), ("sdi", -1), ("cumulative_loss_pct", -1))
@@ -331,7 +330,7 @@ OBJECTIVES = (("expected_reach", +1), ("sdi", -1), ("cumulative_loss_pct", -1))
 
 def _mark_frontier(evaluated: dict[tuple[int, ...], Candidate], max_sdi: float | None
                    ) -> list[tuple[int, ...]]:
-    """Mark the Pareto-efficient candidates (more reach; less SDI, damage and cost) and
+    """Mark the Pareto-efficient candidates (more reach; less SDI, loss and cost) and
     return their grid points, the current picks' first (refinement starts around them)."""
     keys = list(evaluated)
     points = np.array([[evaluated[k].mean(m) for m, _ in OBJECTIVES] + [evaluated[k].cost]
@@ -348,7 +347,7 @@ def _picks(candidates: list[Candidate], max_sdi: float | None
            ) -> tuple[Candidate | None, Candidate | None]:
     """The frontier's most-reach layout under the SDI cap, and its cheapest layout under the
     cap with at least TARGET_REACH_SHARE of that reach (ties: more reach, less SDI, less
-    damage, less cost)."""
+    loss, less cost)."""
     ok = [c for c in candidates if c.on_frontier
           and (max_sdi is None or c.mean("sdi") <= max_sdi)]
     if not ok:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.errors import Issue, ScenarioError, format_path
 from sim.runs.batch import MAX_RUNS, check_runs, run_many
 from sim.runs.figures import FIGURES
-from sim.runs.metrics import damage
+from sim.runs.metrics import loss
 from sim.runs.montecarlo import Progress, prepare
 from sim.runs.results import RunResult
 from sim.scenario.load import LineMap, describe, read_yaml
@@ -54,7 +54,7 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "lognorm": ("mean of the logarithm", "standard deviation of the logarithm"),
 }
 BOUNDED = ("unif", "logunif", "triang", "truncnorm")  # distributions Morris can grid
-ANALYSED = ("sdi", "trough_pct", "recovery_days", "cumulative_loss_pct")  # figures ranked
+ANALYSED = ("sdi", "cumulative_loss_pct", "trough_pct", "recovery_days")  # figures ranked
 # method -> (the index that ranks parameters, the first-order index or None)
 MEASURES: dict[str, tuple[str, str | None]] = {"sobol": ("ST", "S1"),
                                                 "morris": ("mu_star", None)}
@@ -336,12 +336,12 @@ def _figures(result: RunResult) -> dict[str, float]:
     recover within the horizon counts the days left after the first event (censored)."""
     t0 = result.figures["first_event_day"] or 0
     out = result.scenario.outputs
-    dmg = damage(result.reach["baseline"], result.reach["scenario"], t0, out.threshold,
-                 out.smoothing_days)
-    recovery = np.minimum(dmg["recovery_days"], result.scenario.horizon_days - t0)
-    return {"sdi": result.figures["sdi"]["mean"], "trough_pct": float(dmg["trough_pct"].mean()),
-            "recovery_days": float(recovery.mean()),
-            "cumulative_loss_pct": float(dmg["cumulative_loss_pct"].mean())}
+    lost = loss(result.reach["baseline"], result.reach["scenario"], t0, out.threshold,
+                out.smoothing_days)
+    recovery = np.minimum(lost["recovery_days"], result.scenario.horizon_days - t0)
+    return {"sdi": result.figures["sdi"]["mean"], "cumulative_loss_pct":
+            float(lost["cumulative_loss_pct"].mean()),
+            "trough_pct": float(lost["trough_pct"].mean()), "recovery_days": float(recovery.mean())}
 
 
 def _analyze(spec: SensitivitySpec, x: np.ndarray, y: np.ndarray, seed: int

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DASH", "FIGURES", "RUN_FIGURES", "Headline", "format_people"]
+__all__ = ["DASH", "FIGURES", "NOT_APPLICABLE", "RUN_FIGURES", "Headline", "applies",
+           "format_people", "not_applicable"]
 
 DASH = "–"  # a figure not available
+NOT_APPLICABLE = "n/a"  # a figure that does not apply (an event a layout cannot have)
+
+
+def not_applicable() -> dict[str, float | str | None]:
+    """The statistics of a figure that does not apply: no values, status n/a."""
+    return {"mean": None, "p5": None, "p50": None, "p95": None, "status": NOT_APPLICABLE}
+
+
+def applies(stats: dict[str, float | str | None]) -> bool:
+    """Whether a figure's statistics are values (not n/a)."""
+    return stats.get("status") != NOT_APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,10 @@ class Headline:
         """The unit of the stored value (``share`` for values from 0 to 1)."""
         return "share" if self.kind == "share" else self.unit
 
+    def stat_text(self, stats: dict[str, float | str | None], which: str = "mean") -> str:
+        """One statistic of a figure as a reader sees it; n/a where it does not apply."""
+        return self.text(stats[which]) if applies(stats) else NOT_APPLICABLE  # type: ignore[arg-type]
+
     def text(self, value: float | None) -> str:
         """A value as a reader sees it; a missing value (never reached) as a dash, or "not
         within horizon" for days to recover."""
@@ -72,25 +88,32 @@ FIGURES: dict[str, Headline] = {h.key: h for h in (
              "Concentration (HHI)", "index 0-1", "index", -1, "concentration"),
     Headline("effective_voices", "Effective number of voices (1 / Herfindahl)",
              "Effective voices", "accounts", "count", +1, "the effective voices"),
-    Headline("trough_pct", "Deepest drop of daily reach against baseline (smoothed)",
-             "Trough", "% of baseline", "pct", -1, "the trough"),
-    Headline("trough_day", "Day of the deepest drop", "Trough day", "day", "day", 0,
-             "the trough day"),
-    Headline("recovery_days", "Days from the first event until reach is back to the "
-             "threshold", "Days to recover", "days", "day", -1, "recovery time"),
-    Headline("cumulative_loss_pct", "Reach lost from the first event to the horizon",
-             "Cumulative loss", "% of baseline", "pct", -1, "the cumulative loss"),
-    Headline("reach_at_risk", "Reach at risk: reach after the first event in a bad case (5th "
-             "percentile over replications; spread by bootstrap)",
-             "Reach-at-risk (bad-case reach kept)", "% of baseline", "pct", +1,
-             "the reach at risk"),
+    Headline("cumulative_loss_pct", "Loss: daily reach lost after the first event, on average "
+             "to the horizon", "Loss", "% of baseline", "pct", -1, "the loss"),
+    Headline("early_loss_pct", "Loss in the first 30 days after the first event",
+             "Loss, first 30 days", "% of baseline", "pct", -1, "the early loss"),
+    Headline("late_loss_pct", "Loss in the last 90 days of the horizon",
+             "Loss, last 90 days", "% of baseline", "pct", -1, "the late loss"),
+    Headline("onset_days", "Days from the first event until the loss (7-day average) reaches "
+             "90% of its mean", "Days for the loss to arrive", "days", "day", 0,
+             "how fast the loss arrives"),
+    Headline("trough_pct", "Deepest loss (30-day average)", "Deepest loss (30-day)",
+             "% of baseline", "pct", -1, "the deepest loss"),
+    Headline("trough_day", "Day of the deepest loss (30-day average)", "Deepest-loss day",
+             "day", "day", 0, "the day of the deepest loss"),
+    Headline("recovery_days", "Days from the first event until reach (7-day average) is back "
+             "to the threshold", "Days to recover", "days", "day", -1, "recovery time"),
+    Headline("loss_at_risk", "Loss-at-risk: the loss exceeded in 5% of replications (95th "
+             "percentile; spread by bootstrap)", "Loss-at-risk (1 in 20)", "% of baseline",
+             "pct", -1, "the loss-at-risk"),
     Headline("monthly_cost", "Monthly cost of the matrix", "Monthly cost", "currency/month",
              "money", -1, "the monthly cost"),
 )}
 
 RUN_FIGURES: tuple[str, ...] = ("sdi", "leader_shapley_share", "hhi", "effective_voices",
-                                "trough_pct", "trough_day", "recovery_days",
-                                "cumulative_loss_pct", "reach_at_risk")
+                                "cumulative_loss_pct", "loss_at_risk", "early_loss_pct",
+                                "late_loss_pct", "onset_days", "trough_pct", "trough_day",
+                                "recovery_days")
 """The figures every run computes (:func:`sim.runs.metrics.figures`), in report order."""
 
 

@@ -11,11 +11,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["STATS", "coalition_reach", "damage", "dependency", "figures", "reach_at_risk",
-           "robustness", "smooth"]
+__all__ = ["LOSS_FIGURES", "STATS", "coalition_reach", "dependency", "figures", "loss",
+           "loss_at_risk", "robustness", "smooth"]
 
 
 STATS = ("mean", "p5", "p50", "p95")  # how a figure is summarized over replications
+LOSS_FIGURES = ("cumulative_loss_pct", "early_loss_pct", "late_loss_pct", "onset_days",
+                "trough_pct", "trough_day", "recovery_days")  # of :func:`loss`, summarized
 
 
 def summarize(values: Any) -> dict[str, float | None]:
@@ -55,42 +57,69 @@ def dependency(baseline: np.ndarray, no_leader: np.ndarray, shapley: np.ndarray,
             "effective_voices": voices}
 
 
-def damage(baseline: np.ndarray, scenario: np.ndarray, start: int, threshold: float,
-           smoothing_days: int) -> dict[str, np.ndarray]:
-    """The scenario's damage against its paired baseline from day ``start`` on.
+TROUGH_DAYS = 30  # the deepest loss is read off a trailing mean over this many days
+EARLY_DAYS = 30  # the loss "early" after the first event: its first this many days
+LATE_DAYS = 90  # the loss "late": the horizon's last this many days
+ARRIVED = 0.9  # the loss has arrived when the smoothed loss first reaches this share of it
 
-    Reach is smoothed first (trailing mean over ``smoothing_days``) so that one day's noise
-    is not read as a trough. Returns per replication: ``trough_pct`` (largest drop, %),
-    ``trough_day``, ``recovery_days`` (days from ``start`` until the ratio is back at
-    ``threshold`` after the trough; 0 if it never fell below, inf if not within the
-    horizon), ``cumulative_loss_pct``, ``post_ratio_pct`` (post-event reach as % of the
-    baseline's) and ``below`` (whether it fell below ``threshold``).
+
+def loss(baseline: np.ndarray, scenario: np.ndarray, start: int, threshold: float,
+         smoothing_days: int) -> dict[str, np.ndarray]:
+    """The scenario's loss of reach against its paired baseline from day ``start`` on.
+
+    Returns per replication: ``cumulative_loss_pct`` (reach lost from ``start`` to the
+    horizon, % of the baseline's), ``early_loss_pct`` and ``late_loss_pct`` (the same over
+    the first ``EARLY_DAYS`` after ``start`` and the last ``LATE_DAYS`` of the horizon: a
+    loss that fades shows as early above late), ``onset_days`` (days from ``start`` until
+    the ``smoothing_days`` trailing mean of the loss first reaches ``ARRIVED`` of the
+    cumulative loss; 0 without a loss), ``trough_pct`` and ``trough_day`` (the deepest loss
+    of the ``TROUGH_DAYS`` trailing mean and its day: one day's or one week's viral posts
+    are not read as a low), ``recovery_days`` (days from ``start`` until the smoothed ratio
+    is back at ``threshold`` after its low; 0 if it never fell below, inf if not within
+    the horizon) and ``below`` (whether the smoothed ratio fell below ``threshold``).
     """
-    b, s = smooth(baseline, smoothing_days)[:, start:], smooth(scenario, smoothing_days)[:, start:]
-    ratio = np.divide(s, b, out=np.ones_like(s), where=b > 0)
+    ratio = _ratio(baseline, scenario, start, smoothing_days)
     drop = 1 - ratio
     at = drop.argmax(axis=1)
-    trough = np.maximum(drop.max(axis=1), 0.0)
     recovered = (ratio >= threshold) & (np.arange(ratio.shape[1]) >= at[:, None])
     first = np.where(recovered.any(axis=1), recovered.argmax(axis=1), np.inf)
     below = (ratio < threshold).any(axis=1)
-    recovery = np.where(below, first, 0.0)
-    post_b = baseline[:, start:].sum(axis=1)
-    post_s = scenario[:, start:].sum(axis=1)
-    post = np.divide(post_s, post_b, out=np.ones_like(post_b, dtype=float), where=post_b > 0)
-    return {"trough_pct": 100 * trough, "trough_day": (start + at).astype(float),
-            "recovery_days": recovery, "cumulative_loss_pct": 100 * (1 - post),
-            "post_ratio_pct": 100 * post, "below": below}
+    cumulative = 1 - _kept(baseline[:, start:], scenario[:, start:])
+    arrived = drop >= ARRIVED * cumulative[:, None]
+    onset = np.where(cumulative > 0, np.where(arrived.any(axis=1), arrived.argmax(axis=1),
+                                              ratio.shape[1]), 0)
+    slow = 1 - _ratio(baseline, scenario, start, TROUGH_DAYS)
+    late = max(start, baseline.shape[1] - LATE_DAYS)
+    return {"trough_pct": 100 * np.maximum(slow.max(axis=1), 0.0),
+            "trough_day": (start + slow.argmax(axis=1)).astype(float),
+            "recovery_days": np.where(below, first, 0.0),
+            "cumulative_loss_pct": 100 * cumulative,
+            "early_loss_pct": 100 * (1 - _kept(baseline[:, start:start + EARLY_DAYS],
+                                               scenario[:, start:start + EARLY_DAYS])),
+            "late_loss_pct": 100 * (1 - _kept(baseline[:, late:], scenario[:, late:])),
+            "onset_days": onset.astype(float), "below": below}
 
 
-def reach_at_risk(post_ratio_pct: np.ndarray, seed: int, resamples: int = 2000
-                  ) -> dict[str, float | None]:
-    """Reach-at-risk: the 5th percentile over replications of post-event reach as % of the
-    paired baseline's, with its spread over bootstrap resamples of the replications."""
+def _ratio(baseline: np.ndarray, scenario: np.ndarray, start: int, days: int) -> np.ndarray:
+    """The scenario's smoothed daily reach over the baseline's, from day ``start`` on."""
+    b, s = smooth(baseline, days)[:, start:], smooth(scenario, days)[:, start:]
+    return np.divide(s, b, out=np.ones_like(s), where=b > 0)
+
+
+def _kept(baseline: np.ndarray, scenario: np.ndarray) -> np.ndarray:
+    """The scenario's reach over the baseline's, summed over days (1 without reach)."""
+    b, s = baseline.sum(axis=1), scenario.sum(axis=1)
+    return np.divide(s, b, out=np.ones_like(b, dtype=float), where=b > 0)
+
+
+def loss_at_risk(cumulative_loss_pct: np.ndarray, seed: int, resamples: int = 2000
+                 ) -> dict[str, float | None]:
+    """Loss-at-risk: the loss exceeded in 5 % of replications (their 95th percentile of the
+    cumulative loss, %), with its spread over bootstrap resamples of the replications."""
     rng = np.random.default_rng(seed)
-    x = np.asarray(post_ratio_pct, dtype=float)
-    boot = np.percentile(x[rng.integers(0, len(x), (resamples, len(x)))], 5, axis=1)
-    return summarize(boot) | {"value": float(np.percentile(x, 5))}
+    x = np.asarray(cumulative_loss_pct, dtype=float)
+    boot = np.percentile(x[rng.integers(0, len(x), (resamples, len(x)))], 95, axis=1)
+    return summarize(boot) | {"value": float(np.percentile(x, 95))}
 
 
 def figures(reach: dict[str, np.ndarray], shapley: np.ndarray, leader: int,
@@ -99,15 +128,14 @@ def figures(reach: dict[str, np.ndarray], shapley: np.ndarray, leader: int,
     """All headline figures from the variants' daily reach and the baseline's Shapley reach
     (arrays with one row per replication)."""
     dep = dependency(reach["baseline"], reach["no_leader"], shapley, leader)
-    dmg = damage(reach["baseline"], reach["scenario"], first_event_day or 0, threshold,
-                 smoothing_days)
+    lost = loss(reach["baseline"], reach["scenario"], first_event_day or 0, threshold,
+                smoothing_days)
     out: dict[str, Any] = {k: summarize(v) for k, v in dep.items()}
-    out |= {k: summarize(dmg[k]) for k in ("trough_pct", "trough_day", "recovery_days",
-                                        "cumulative_loss_pct")}
-    out["reach_at_risk"] = reach_at_risk(dmg["post_ratio_pct"], seed)
+    out |= {k: summarize(lost[k]) for k in LOSS_FIGURES}
+    out["loss_at_risk"] = loss_at_risk(lost["cumulative_loss_pct"], seed)
     out["threshold"] = threshold
-    out["p_below"] = float(dmg["below"].mean())
-    out["recovered_share"] = float(np.isfinite(dmg["recovery_days"]).mean())
+    out["p_below"] = float(lost["below"].mean())
+    out["recovered_share"] = float(np.isfinite(lost["recovery_days"]).mean())
     out["first_event_day"] = first_event_day
     return out
 

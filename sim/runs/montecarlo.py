@@ -24,7 +24,7 @@ from sim.inputs import MAX_SCENARIO_BYTES, read_input
 from sim.runs import guard
 from sim.runs.facts import run_facts
 from sim.runs.figures import RUN_FIGURES
-from sim.runs.metrics import damage, dependency, figures, robustness
+from sim.runs.metrics import dependency, figures, loss, robustness
 from sim.runs.replicate import Execute
 from sim.runs.results import VARIANTS, RunResult
 from sim.runs.runners import runner
@@ -169,11 +169,11 @@ def _half_widths(traces: dict[str, list[Trace]], leader: int, scenario: Scenario
     reach = {v: np.array([t.reach for t in traces[v]], dtype=float) for v in VARIANTS}
     shapley = np.array([t.shapley for t in traces["baseline"]])
     dep = dependency(reach["baseline"], reach["no_leader"], shapley, leader)
-    loss = damage(reach["baseline"], reach["scenario"],
-                  min((e.day for e in scenario.events), default=0),
-                  scenario.outputs.threshold, scenario.outputs.smoothing_days)
+    lost = loss(reach["baseline"], reach["scenario"],
+                min((e.day for e in scenario.events), default=0),
+                scenario.outputs.threshold, scenario.outputs.smoothing_days)
     values = {"sdi": dep["sdi"], "leader_shapley_share": dep["leader_shapley_share"],
-              "cumulative_loss": loss["cumulative_loss_pct"] / 100}
+              "cumulative_loss": lost["cumulative_loss_pct"] / 100}
     n = len(traces["baseline"])
     return {k: float(1.96 * v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
             for k, v in values.items()}

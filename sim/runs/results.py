@@ -6,18 +6,39 @@ and writes them out (tables, JSON, charts, report) atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sim.runs.figures import RUN_FIGURES
 from sim.runs.metrics import summarize
 from sim.scenario.schema import ROLES, Scenario
 
-__all__ = ["VARIANTS", "RunResult", "summary"]
+__all__ = ["VARIANTS", "LeverOutcome", "RunResult", "summary"]
 
 VARIANTS: tuple[str, ...] = ("baseline", "scenario", "no_leader")
+
+
+@dataclass(frozen=True)
+class LeverOutcome:
+    """A mitigation lever against doing nothing, over the same replications: its SDI and
+    loss after the first event (%), their paired changes, the change of daily reach after
+    the first event (%), each ``{"mean", "p5", "p50", "p95"}``, and its extra monthly cost
+    (currency units per month)."""
+
+    key: str
+    title: str
+    what: str
+    replications: int
+    sdi: dict[str, float | None]
+    loss: dict[str, float | None]
+    sdi_change: dict[str, float | None]
+    loss_change: dict[str, float | None]
+    reach_after: dict[str, float | None]
+    extra_cost: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +82,9 @@ class RunResult:
         Headline figures, each ``{"mean", "p5", "p50", "p95"}`` (see :mod:`sim.runs.metrics`).
     meta : dict
         Run facts for the manifest: seed, command line, wall time, package versions.
+    levers : list of LeverOutcome
+        Mitigation levers run on the same world (:mod:`sim.analysis.mitigate`); empty
+        unless asked for.
     """
 
     scenario: Scenario
@@ -78,6 +102,7 @@ class RunResult:
     robustness: dict[str, np.ndarray] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    levers: tuple[LeverOutcome, ...] = ()
 
     def account_name(self, account_id: str) -> str:
         """How an account is called for a reader: its label, else its id."""
@@ -148,10 +173,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "scenario": s.name, "seed": s.seed, "replications": result.replications,
         "horizon_days": s.horizon_days, "scale": result.scale, "users": result.n_users,
         "leader": result.leader,
-        "metrics": {k: f[k] for k in ("sdi", "leader_shapley_share", "hhi",
-                                      "effective_voices", "trough_pct", "trough_day",
-                                      "recovery_days", "cumulative_loss_pct",
-                                      "reach_at_risk")},
+        "metrics": {k: f[k] for k in RUN_FIGURES},
         "half_width_95": {k: v if math.isfinite(v) else None  # None: one replication
                           for k, v in (result.meta.get("precision") or {}).items()},
         "threshold": f["threshold"], "p_below": f["p_below"],
@@ -167,4 +189,6 @@ def summary(result: RunResult) -> dict[str, Any]:
                   for row in result.role_attribution()],
         **({"fixed_parameters": result.meta["fixed_parameters"]}
            if "fixed_parameters" in result.meta else {}),
+        **({"levers": [dataclasses.asdict(lever) for lever in result.levers]}
+           if result.levers else {}),
     }

@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from sim.analysis.compare import COMPARED, Comparison, efficient
+from sim.analysis.compare import COMPARED, Comparison
 from sim.analysis.recommend import Recommendation
 from sim.output.style import plain_text, save_figure, style_axes
-from sim.runs.figures import FIGURES, format_people
+from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
 __all__ = ["LAYOUT_COLORS", "draw_comparison_charts", "plot_bars", "plot_frontier",
            "plot_reach_over_time", "plot_search"]
@@ -63,14 +63,17 @@ def plot_bars(comparison: Comparison) -> Figure:
     axes = fig.subplots(int(np.ceil(len(keys) / cols)), cols, squeeze=False).ravel()
     names = [plain_text(n) for n in comparison.names]
     x = np.arange(len(names))
+    figures = comparison.figures()
     for ax, key in zip(axes, keys):
         mean, lo, hi = _stats(comparison, key)
-        ax.bar(x, np.nan_to_num(mean), color=[_color(i) for i in x],
-               yerr=np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)]),
+        drawn = ~np.isnan(mean)
+        ax.bar(x[drawn], mean[drawn], color=[_color(i) for i in x[drawn]],
+               yerr=np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])[:, drawn],
                error_kw={"lw": 1, "capsize": 3})
-        for xi, m in zip(x, mean):
-            if np.isnan(m):
-                ax.text(xi, 0, "not within\nhorizon", ha="center", va="bottom", fontsize=7)
+        for xi in x[~drawn]:
+            missing = ("not within\nhorizon" if key == "recovery_days"
+                       and applies(figures[xi][key]) else NOT_APPLICABLE)
+            ax.text(xi, 0, missing, ha="center", va="bottom", fontsize=9)
         label, sense = FIGURES[key].title, FIGURES[key].better
         better = "higher is better" if sense > 0 else "lower is better"
         ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
@@ -116,18 +119,16 @@ def plot_reach_over_time(comparison: Comparison) -> Figure:
 
 
 def plot_frontier(comparison: Comparison) -> Figure:
-    """The reach-risk frontier: expected reach against reach-at-risk, and against SDI; each
+    """The reach-risk frontier: expected reach against loss-at-risk, and against SDI; each
     layout a point with P5-P95 error bars, the Pareto-efficient ones starred and labelled."""
     fig = Figure(figsize=(13, 5.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     reach = _stats(comparison, "expected_reach")
-    for ax, key, xlabel in ((left, "reach_at_risk", "Reach-at-risk: reach kept in a bad "
-                             "case (% of baseline; right is safer)"),
+    for ax, key, xlabel in ((left, "loss_at_risk", "Loss-at-risk: the loss exceeded in 1 of "
+                             "20 replications (% of baseline; left is safer)"),
                             (right, "sdi", "Strongman dependency, SDI (%; left is safer)")):
         risk = _stats(comparison, key)
-        senses = [FIGURES["expected_reach"].better, FIGURES[key].better]
-        eff = efficient(np.column_stack([reach[0], np.nan_to_num(risk[0])]), senses)
-        _frontier_points(ax, comparison.names, risk, reach, eff)
+        _frontier_points(ax, comparison.names, risk, reach, comparison.efficient(key))
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
         style_axes(ax, f"Expected reach against {FIGURES[key].title.split(' (')[0].lower()}",
                xlabel, "Expected daily reach (people)", grid="both")
@@ -145,7 +146,13 @@ def _frontier_points(ax: Axes, names: Sequence[str], x: tuple[np.ndarray, ...],
                      y: tuple[np.ndarray, ...], eff: np.ndarray) -> None:
     order = np.argsort(x[0])
     ax.plot(x[0][order][eff[order]], y[0][order][eff[order]], color="#999999", lw=1, ls="--")
+    missing = [plain_text(n) for i, n in enumerate(names) if np.isnan(x[0][i])]
+    if missing:
+        ax.text(0.01, 0.01, f"{NOT_APPLICABLE}: {', '.join(missing)}", transform=ax.transAxes,
+                fontsize=9, color="#555555")
     for i, name in enumerate(names):
+        if np.isnan(x[0][i]):
+            continue
         mark = EFFICIENT_MARK if eff[i] else OTHER_MARK
         ax.errorbar(x[0][i], y[0][i], xerr=[[x[0][i] - x[1][i]], [x[2][i] - x[0][i]]],
                     yerr=[[y[0][i] - y[1][i]], [y[2][i] - y[0][i]]], color=_color(i),
@@ -170,7 +177,7 @@ def draw_comparison_charts(comparison: Comparison, out_dir: Path,
 
 
 def plot_search(rec: Recommendation) -> Figure:
-    """Every layout the search evaluated: expected reach against SDI and against damage,
+    """Every layout the search evaluated: expected reach against SDI and against loss,
     coloured by monthly cost; the Pareto frontier outlined and the recommended layouts
     labelled."""
     fig = Figure(figsize=(13, 5.8), layout="constrained")
@@ -181,7 +188,7 @@ def plot_search(rec: Recommendation) -> Figure:
     on = np.array([x.on_frontier for x in c])
     scatter = None
     for ax, key, label in ((axes[0], "sdi", "Strongman dependency, SDI (%)"),
-                           (axes[1], "cumulative_loss_pct", "Damage: reach lost after the "
+                           (axes[1], "cumulative_loss_pct", "Loss: reach lost after the "
                             "events (% of baseline)")):
         risk = np.array([x.figures[key]["mean"] for x in c]) * (100 if key == "sdi" else 1)
         ax.scatter(risk[~on], reach[~on], c=cost[~on], cmap="viridis", s=25, alpha=0.6,
@@ -201,5 +208,5 @@ def plot_search(rec: Recommendation) -> Figure:
                label, "Expected daily reach (people)", grid="both")
     fig.colorbar(scatter, ax=axes, label="Monthly cost (currency/month)", shrink=0.8)
     fig.suptitle(f"{len(c)} layouts within the budget of {rec.budget:,.0f}/month; outlined: "
-                 "Pareto frontier (reach, SDI, damage, cost)", fontsize=12, x=0.01, ha="left")
+                 "Pareto frontier (reach, SDI, loss, cost)", fontsize=12, x=0.01, ha="left")
     return fig

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.compare import COMPARED, Comparison, efficient, posts_per_day
+from sim.analysis.compare import COMPARED, Comparison, posts_per_day
 from sim.output.html import DASH, charts_html, html_table, page
-from sim.runs.figures import FIGURES, format_people
+from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
 __all__ = ["CAPTIONS", "findings", "render_comparison", "rows"]
 
@@ -31,13 +31,10 @@ CAPTIONS: dict[str, str] = {
 
 def rows(comparison: Comparison) -> list[dict[str, Any]]:
     """Per layout: what it is, how it was normalized, its figures with their spread, and
-    whether it is Pareto-efficient on reach against reach-at-risk and against SDI."""
+    whether it is Pareto-efficient on reach against loss-at-risk and against SDI."""
     figures = comparison.figures()
-    reach = np.array([f["expected_reach"]["mean"] for f in figures])
     out = []
-    eff = {key: efficient(np.column_stack([reach, [f[key]["mean"] or 0.0 for f in figures]]),
-                          [FIGURES["expected_reach"].better, FIGURES[key].better])
-           for key in ("reach_at_risk", "sdi")}
+    eff = {key: comparison.efficient(key) for key in ("loss_at_risk", "sdi")}
     for i, (lay, result, fig) in enumerate(zip(comparison.layouts, comparison.results,
                                                figures)):
         out.append({"variant": lay.name, "description": lay.description,
@@ -45,7 +42,7 @@ def rows(comparison: Comparison) -> list[dict[str, Any]]:
                     "cadence_factor": lay.cadence,
                     "posts_per_day": posts_per_day(result.scenario),
                     "skipped_events": list(lay.skipped),
-                    "efficient_reach_vs_reach_at_risk": bool(eff["reach_at_risk"][i]),
+                    "efficient_reach_vs_loss_at_risk": bool(eff["loss_at_risk"][i]),
                     "efficient_reach_vs_sdi": bool(eff["sdi"][i]),
                     "figures": fig})
     return out
@@ -73,7 +70,7 @@ def findings(comparison: Comparison) -> list[str]:
                       for r in table)
     out.append(f"Monthly cost: {costs} (currency units per month).")
     for key, what in (("sdi", "expected reach against SDI"),
-                      ("reach_at_risk", "expected reach against reach-at-risk")):
+                      ("loss_at_risk", "expected reach against loss-at-risk")):
         names = [r["variant"] for r in table if r[f"efficient_reach_vs_{key}"]]
         out.append(f"Pareto-efficient on {what}: {', '.join(names)}.")
     out += [f"{lay.name}: not simulated for it: {note}." for lay in comparison.layouts
@@ -82,18 +79,24 @@ def findings(comparison: Comparison) -> list[str]:
 
 
 def _winner(table: list[dict[str, Any]], key: str, label: str, sense: int) -> str:
-    stats = [_signed(r["figures"][key], sense) for r in table]
-    ranked = sorted(range(len(table)), key=lambda i: -stats[i]["mean"])
+    rows = [r for r in table if applies(r["figures"][key])]
+    if len(rows) < 2:
+        return f"{label}: n/a for {len(table) - len(rows)} of {len(table)} layouts (their " \
+               "events were not all simulated); not ranked."
+    stats = [_signed(r["figures"][key], sense) for r in rows]
+    ranked = sorted(range(len(rows)), key=lambda i: -stats[i]["mean"])
     best, second = ranked[0], ranked[1]
     if not np.isfinite(stats[best]["mean"]):
         return f"{label}: not available for any layout."
     clear = stats[best]["p5"] > stats[second]["p95"]
-    b, s = (table[i]["figures"][key] for i in (best, second))
+    b, s = (rows[i]["figures"][key] for i in (best, second))
+    left_out = [r["variant"] for r in table if not applies(r["figures"][key])]
     return (f"{'Highest' if sense > 0 else 'Lowest'} {label[0].lower() + label[1:]}: "
-            f"{table[best]['variant']}, {_fmt(key, b)} (P5{DASH}P95 {_interval(key, b)}), "
+            f"{rows[best]['variant']}, {_fmt(key, b)} (P5{DASH}P95 {_interval(key, b)}), "
             f"{'clear of' if clear else 'overlapping'} the next best, "
-            f"{table[second]['variant']} ({_fmt(key, s)}; {_interval(key, s)}), at "
-            f"{table[best]['figures']['monthly_cost']['mean']:,.0f}/month.")
+            f"{rows[second]['variant']} ({_fmt(key, s)}; {_interval(key, s)}), at "
+            f"{rows[best]['figures']['monthly_cost']['mean']:,.0f}/month"
+            + (f" (n/a for {', '.join(left_out)})." if left_out else "."))
 
 
 def _signed(stats: dict[str, float | None], sense: int) -> dict[str, float]:
@@ -110,6 +113,8 @@ def _interval(key: str, stats: dict[str, float | None]) -> str:
 def _fmt(key: str, stats: dict[str, float | None], which: str = "mean",
          unit: bool = True) -> str:
     """One statistic of a figure for a reader, with its unit unless ``unit`` is False."""
+    if not applies(stats):
+        return NOT_APPLICABLE
     x = stats.get(which)
     if x is None:
         return "not within horizon" if key == "recovery_days" else DASH
@@ -121,22 +126,32 @@ def _fmt(key: str, stats: dict[str, float | None], which: str = "mean",
     return f"{x:,.1f}" + (f" {kind}" if unit else "")
 
 
+def _cell(key: str, stats: dict[str, Any]) -> str:
+    """A figure's mean and its P5-P95 range; n/a alone where it does not apply."""
+    if not applies(stats) or stats.get("mean") is None:
+        return _fmt(key, stats, unit=False)
+    return f"{_fmt(key, stats, unit=False)} [{_interval(key, stats)}]"
+
+
 def render_comparison(comparison: Comparison, table: list[dict[str, Any]],
             charts: dict[str, list[Path]]) -> str:
     title = f"Layouts compared: {comparison.name}"
     said = findings(comparison)
-    head = ["Layout", "Leader", "Accounts", "Cadence ×"] + [
-        f"{FIGURES[k].title} ({FIGURES[k].value_unit})" for k in COMPARED]
-    cells = [[r["variant"], r["leader"], r["accounts"], f"{r['cadence_factor']:.2f}"]
-             + [f"{_fmt(k, r['figures'][k], unit=False)} [{_interval(k, r['figures'][k])}]"
-                for k in COMPARED] for r in table]
+    # figures as rows and layouts as columns, so that the table fits the page
+    head = ["Figure"] + [r["variant"] for r in table]
+    cells = [["Leader", *(r["leader"] for r in table)],
+             ["Accounts", *(r["accounts"] for r in table)],
+             ["Cadence ×", *(f"{r['cadence_factor']:.2f}" for r in table)]]
+    cells += [[f"{FIGURES[k].title} ({FIGURES[k].unit})",
+               *(_cell(k, r["figures"][k]) for r in table)] for k in COMPARED]
     first = comparison.results[0]
     facts = [f"{first.replications} replications per layout, seed {first.scenario.seed}, "
              f"{first.scenario.horizon_days} days; brackets are P5{DASH}P95 over "
-             "replications (reach-at-risk: over bootstrap resamples).",
+             "replications (loss-at-risk: over bootstrap resamples).",
              "Expected reach: mean daily brand reach without the events. SDI: reach lost in "
-             "a world without the layout's leader. Trough, recovery and reach-at-risk: under "
-             "the scenario's events against the same layout without them. Monthly cost: the "
+             "a world without the layout's leader. Loss, recovery and loss-at-risk: under "
+             "the scenario's events against the same layout without them; n/a where an "
+             "event names an account the layout does not have. Monthly cost: the "
              "sum of the accounts' costs. Definitions: docs/MODEL.md."]
     sections = [f"<h1>{escape(title)}</h1>",
                 f'<p class="headline">{escape(said[0])}</p>',

@@ -12,7 +12,7 @@ from sim.output.files import atomic_dir, default_dir, write_json, write_rows
 from sim.output.layouts.charts import draw_comparison_charts, plot_search
 from sim.output.layouts.report import findings, render_comparison, rows
 from sim.output.style import save_figure
-from sim.runs.figures import FIGURES
+from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies
 from sim.runs.metrics import STATS
 
 __all__ = ["save_comparison", "save_recommendation"]
@@ -50,9 +50,10 @@ def _summary(comparison: Comparison, table: list[dict[str, Any]]) -> dict[str, A
 def _csv_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The comparison's rows flat for ``comparison.csv``: ``<figure>_<stat>`` columns."""
     head = ["variant", "leader", "accounts", "cadence_factor", "posts_per_day"]
-    tail = ["efficient_reach_vs_reach_at_risk", "efficient_reach_vs_sdi"]
+    tail = ["efficient_reach_vs_loss_at_risk", "efficient_reach_vs_sdi"]
     return [{**{h: r[h] for h in head},
-             **{f"{k}_{s}": r["figures"][k][s] for k in COMPARED for s in STATS},
+             **{f"{k}_{s}": r["figures"][k][s] if applies(r["figures"][k]) else NOT_APPLICABLE
+                for k in COMPARED for s in STATS},
              **{t: r[t] for t in tail}} for r in table]
 
 

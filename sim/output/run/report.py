@@ -22,6 +22,9 @@ COARSE_FOLLOWERS = 30  # simulated followers below which an account's figures ar
 __all__ = ["CHART_CAPTIONS", "headline", "render_report"]
 
 DEFAULT_THRESHOLD = 0.9
+# a loss fades (or deepens) when the last 90 days differ from the first 30 by at least this
+# many points and by a quarter of the larger
+FADING_POINTS, FADING_SHARE = 3.0, 0.75
 
 CHART_CAPTIONS: dict[str, str] = {
     "reach": "Daily brand reach in people. Lines are means over replications, bands P5-P95. "
@@ -91,6 +94,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         _paragraph(headline(result), "headline"),
         "<h2>Headline figures</h2>", _figures_table(result),
         _uncertainty_table(result),
+        _levers_table(result),
         _events_table(result),
         "<h2>Charts</h2>", charts_html(charts, CHART_CAPTIONS),
         "<h2>Who carries reach: per account</h2>", _account_table(result),
@@ -125,37 +129,58 @@ def _event_sentence(result: RunResult) -> str:
         _target_name(result, events[0].target))
     later = len(events) - 1
     more = f" (and {later} later event{'s' if later > 1 else ''})" if later else ""
-    return (f"After {what} on day {day}{more}, {_fall_clause(figures)}"
-            f"{_recovery_clause(result, day)}.")
+    lost = figures.get("cumulative_loss_pct") or {}
+    if lost.get("mean") is None:
+        return f"After {what} on day {day}{more}, the loss of reach could not be estimated."
+    if abs(lost["mean"]) < 0.5:
+        return (f"After {what} on day {day}{more}, daily brand reach does not fall "
+                f"measurably (loss {_num(lost['mean'])}%{_range(lost, '%')}).")
+    horizon = result.scenario.horizon_days
+    text = (f"After {what} on day {day}{more}, daily brand reach is "
+            f"{_num(lost['mean'])}%{_range(lost, '%')} lower than without it, on average over "
+            f"days {day}-{horizon}; {_shape_clause(figures)}; {_recovery_clause(result, day)}.")
+    risk = figures.get("loss_at_risk") or {}
+    if risk.get("value") is not None:
+        text += f" In 1 replication in 20 the loss exceeds {_num(risk['value'])}%."
+    return text
 
 
-def _fall_clause(figures: dict[str, Any]) -> str:
-    trough = figures.get("trough_pct") or {}
-    if trough.get("mean") is None:
-        return "the drop in daily brand reach could not be estimated"
-    if trough["mean"] < 0.5:
-        return "daily brand reach does not fall measurably"
-    text = f"daily brand reach falls {_num(trough['mean'])}%{_range(trough, '%')}"
-    trough_day = (figures.get("trough_day") or {}).get("p50")
-    return text + (f" to its low around day {trough_day:.0f}" if trough_day is not None
-                   else "")
+def _shape_clause(figures: dict[str, Any]) -> str:
+    """How the loss arrives and whether it fades, deepens or stays level."""
+    onset = (figures.get("onset_days") or {}).get("p50")
+    arrives = ("" if onset is None else f"it arrives within {onset:.0f} days " if onset <= 14
+               else f"it builds up over about {onset:.0f} days ")
+    early = (figures.get("early_loss_pct") or {}).get("mean")
+    late = (figures.get("late_loss_pct") or {}).get("mean")
+    if early is None or late is None:
+        return arrives.rstrip()
+    joint = "and " if arrives else ""
+    if early - late >= FADING_POINTS and late < FADING_SHARE * early:
+        return (f"{arrives}{joint}fades, from {_num(early)}% in the first 30 days to "
+                f"{_num(late)}% in the last 90")
+    if late - early >= FADING_POINTS and early < FADING_SHARE * late:
+        return (f"{arrives}{joint}deepens, from {_num(early)}% in the first 30 days to "
+                f"{_num(late)}% in the last 90")
+    return f"{arrives}{joint}stays about level ({_num(early)}% in the first 30 days, " \
+           f"{_num(late)}% in the last 90)"
 
 
 def _recovery_clause(result: RunResult, day: int) -> str:
     figures = result.figures
-    level = f"{_threshold(figures):.0%} of baseline"
+    level = (f"{_threshold(figures):.0%} of baseline (as a "
+             f"{result.scenario.outputs.smoothing_days}-day average)")
     recovery = figures.get("recovery_days") or {}
     recovered = figures.get("recovered_share")
     share = ("" if recovered is None
              else f" ({recovered:.0%} of replications recover within the horizon)")
     if figures.get("p_below") == 0:
-        return f" and stays above {level} in every replication"
+        return f"reach stays above {level} in every replication"
     if recovery.get("mean") is not None:
-        return f" and is back to {level} by day {day + recovery['mean']:.0f}"
+        return f"reach is back to {level} by day {day + recovery['mean']:.0f}"
     if recovery.get("p50") is not None:
-        return (f" and is back to {level} by day {day + recovery['p50']:.0f} in half of the "
+        return (f"reach is back to {level} by day {day + recovery['p50']:.0f} in half of the "
                 f"replications{share}")
-    return (f" and is not back to {level} within the {result.scenario.horizon_days} days "
+    return (f"reach is not back to {level} within the {result.scenario.horizon_days} days "
             f"simulated{share}")
 
 
@@ -244,6 +269,45 @@ def _uncertainty_table(result: RunResult) -> str:
             "the first range is much wider, the parameters' uncertainty drives it.</p>"
             + html_table(["Figure", "Unit", "Mean", "P5 to P95", "Mean, values fixed",
                           "P5 to P95, values fixed"], rows, cls="numbers"))
+
+
+def _levers_table(result: RunResult) -> str:
+    """What would reduce the dependency: each lever's SDI, loss and cost against doing
+    nothing over the same replications."""
+    if not result.levers:
+        return ""
+    rows = []
+    for lever in result.levers:
+        nothing = lever.key == "do_nothing"
+        rows.append([lever.title, lever.what, _pct_range(lever.sdi, 100),
+                     _pct_range(lever.loss), DASH if nothing else _signed(lever.loss_change),
+                     DASH if nothing else _signed(lever.reach_after),
+                     f"{lever.extra_cost:+,.0f}" if not nothing else "0"])
+    n = result.levers[0].replications
+    return ("<h2>What would reduce it</h2><p>Each lever is the scenario with one change made "
+            f"from day 0, run for the same {n} replications as doing nothing on the same world "
+            "(common random numbers: the changes are read pair by pair, so their ranges are "
+            "narrower than the figures'). Loss: reach lost after the first event against the "
+            "same matrix without the events. Reach after the event: the change of daily "
+            "reach with the events, against doing nothing. Cost: extra monthly spend "
+            "(currency units; an account's cost scales with its posting rate).</p>"
+            + html_table(["Lever", "What it does", "SDI", "Loss", "Loss change (points)",
+                          "Reach after the event (% change)", "Extra cost / month"], rows,
+                         cls="numbers"))
+
+
+def _pct_range(stats: dict[str, float | None], scale: float = 1.0) -> str:
+    if stats.get("mean") is None:
+        return DASH
+    scaled = {k: None if v is None else v * scale for k, v in stats.items()}
+    return f"{_num(scaled['mean'])}%{_range(scaled, '%')}"
+
+
+def _signed(stats: dict[str, float | None]) -> str:
+    mean, p5, p95 = stats.get("mean"), stats.get("p5"), stats.get("p95")
+    if mean is None:
+        return DASH
+    return f"{mean:+.1f} ({p5:+.1f} to {p95:+.1f})"
 
 
 def _events_table(result: RunResult) -> str:

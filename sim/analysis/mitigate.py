@@ -1,0 +1,130 @@
+"""What would reduce the dependency: mitigation levers run on the same world as a scenario.
+
+Each lever is the scenario with one change a workshop can decide on now (the founder passing
+his traffic to the executives, the executives or the employees posting twice as often). It
+runs on the same seed, so that its replication r shares every random draw the change does
+not touch with the scenario's replication r (common random numbers), and is read against
+doing nothing: SDI, the loss after the first event, reach after the event, and the extra
+monthly cost. Definitions: docs/MODEL.md, "Mitigation levers".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.runs.metrics import dependency, loss, summarize
+from sim.runs.montecarlo import Progress, run
+from sim.runs.results import LeverOutcome, RunResult
+from sim.scenario.schema import Amplification, Scenario
+
+__all__ = ["Lever", "levers", "mitigate"]
+
+POSTING_FACTOR = 2.0  # the posting levers: accounts post this many times as often
+EXTRA_WEIGHT = 0.3  # the traffic lever: added to the founder-to-executive amplification
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A change to a resolved scenario: its key, a short title, what it does in a sentence,
+    the changed scenario and its extra monthly cost (currency units per month)."""
+
+    key: str
+    title: str
+    what: str
+    scenario: Scenario
+    extra_cost: float
+
+
+def levers(resolved: Scenario, leader: str, amplification: np.ndarray) -> list[Lever]:
+    """The levers that apply to a resolved scenario whose strongman is ``leader`` (its
+    account-to-account weights ``amplification``): the traffic lever when the matrix has
+    executives (other leader accounts), and the posting levers for the executives and for
+    the employees when it has them."""
+    accounts = resolved.matrix.accounts
+    executives = [a.id for a in accounts if a.role == "leader" and a.id != leader]
+    employees = [a.id for a in accounts if a.role == "employee"]
+    out = []
+    if executives:
+        out.append(_traffic(resolved, leader, executives, amplification))
+        out.append(_posting(resolved, "executives_post_more", "Executives post twice as often",
+                            executives, "the executives"))
+    if employees:
+        out.append(_posting(resolved, "employees_speak_up", "Employees speak up",
+                            employees, "the employees"))
+    return out
+
+
+def _traffic(resolved: Scenario, leader: str, executives: list[str],
+             amplification: np.ndarray) -> Lever:
+    """The founder passes traffic to the executives from day 0: the chance that he passes
+    one of an executive's posts on to his followers rises by ``EXTRA_WEIGHT`` (at most 1; a
+    later edge overrides an earlier one), so that his audience sees, and follows, them."""
+    ids = [a.id for a in resolved.matrix.accounts]
+    edges = list(resolved.amplification) + [
+        Amplification(source=ex, target=leader, weight=min(
+            1.0, amplification[ids.index(ex), ids.index(leader)] + EXTRA_WEIGHT))
+        for ex in executives]
+    name = next(a.label or a.id for a in resolved.matrix.accounts if a.id == leader)
+    return Lever("pass_traffic", f"{name} passes traffic to the executives",
+                 f"from day 0 {name} passes each executive's posts on to his followers with "
+                 f"a {EXTRA_WEIGHT:.0%} higher chance (amplification weight), at no extra cost",
+                 resolved.model_copy(update={"amplification": edges}), 0.0)
+
+
+def _posting(resolved: Scenario, key: str, title: str, ids: list[str], who: str) -> Lever:
+    """Accounts ``ids`` post ``POSTING_FACTOR`` times as often from day 0, their monthly
+    cost scaled with their posting rate (as layouts are compared, MODEL.md section 12)."""
+    chosen = set(ids)
+    accounts = [a.model_copy(update={"posts_per_day": a.posts_per_day * POSTING_FACTOR,
+                                     "monthly_cost": a.monthly_cost * POSTING_FACTOR})
+                if a.id in chosen else a for a in resolved.matrix.accounts]
+    extra = sum(a.monthly_cost for a in resolved.matrix.accounts if a.id in chosen) * (
+        POSTING_FACTOR - 1)
+    matrix = resolved.matrix.model_copy(update={"accounts": accounts})
+    return Lever(key, title, f"from day 0 {who} ({len(ids)} accounts) post "
+                 f"{POSTING_FACTOR:g} times as often, at {POSTING_FACTOR:g} times their cost",
+                 resolved.model_copy(update={"matrix": matrix}), float(extra))
+
+
+def mitigate(result: RunResult, base_dir: str | Path, replications: int,
+             workers: int | None = None, progress: Progress | None = None
+             ) -> list[LeverOutcome]:
+    """Doing nothing (the first ``replications`` replications of ``result``), then every
+    lever of :func:`levers` run for the same replications of ``result``'s seed."""
+    n = min(replications, result.replications)
+    nothing = _figures(result, n)
+    zero = summarize(np.zeros(n))
+    out = [LeverOutcome(key="do_nothing", title="Do nothing", what="the scenario as it is",
+                        replications=n, sdi=summarize(nothing["sdi"]),
+                        loss=summarize(nothing["loss"]), sdi_change=zero, loss_change=zero,
+                        reach_after=zero, extra_cost=0.0)]
+    for lever in levers(result.scenario, result.leader, result.amplification):
+        ran = run(lever.scenario, base_dir, replications=n, workers=workers,
+                  progress=progress, check_memory=False)
+        mine = _figures(ran, n)
+        kept = np.divide(mine["post_reach"], nothing["post_reach"],
+                         out=np.ones(n), where=nothing["post_reach"] > 0)
+        out.append(LeverOutcome(
+            key=lever.key, title=lever.title, what=lever.what, replications=n,
+            sdi=summarize(mine["sdi"]), loss=summarize(mine["loss"]),
+            sdi_change=summarize(mine["sdi"] - nothing["sdi"]),
+            loss_change=summarize(mine["loss"] - nothing["loss"]),
+            reach_after=summarize(100 * (kept - 1)), extra_cost=lever.extra_cost))
+    return out
+
+
+def _figures(result: RunResult, n: int) -> dict[str, np.ndarray]:
+    """Per replication of the first ``n``: SDI, the loss after the first event (%), and
+    the mean daily reach with the events from the first event on (people)."""
+    reach = {k: v[:n] for k, v in result.reach.items()}
+    start = result.figures.get("first_event_day") or 0
+    out = result.scenario.outputs
+    lost = loss(reach["baseline"], reach["scenario"], start, out.threshold,
+                out.smoothing_days)
+    sdi = dependency(reach["baseline"], reach["no_leader"], result.shapley[:n],
+                     [a.id for a in result.accounts].index(result.leader))["sdi"]
+    return {"sdi": sdi, "loss": lost["cumulative_loss_pct"],
+            "post_reach": reach["scenario"][:, start:].mean(axis=1)}
