@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.runs.batch import run_many
 from sim.runs.metrics import dependency, loss, summarize
-from sim.runs.montecarlo import Progress, run
+from sim.runs.montecarlo import Progress
 from sim.runs.results import LeverOutcome, RunResult
 from sim.scenario.schema import Amplification, Scenario
 
@@ -93,7 +94,8 @@ def mitigate(result: RunResult, base_dir: str | Path, replications: int,
              workers: int | None = None, progress: Progress | None = None
              ) -> list[LeverOutcome]:
     """Doing nothing (the first ``replications`` replications of ``result``), then every
-    lever of :func:`levers` run for the same replications of ``result``'s seed."""
+    lever of :func:`levers` run for the same replications of ``result``'s seed (all on one
+    pool of workers)."""
     n = min(replications, result.replications)
     nothing = _figures(result, n)
     zero = summarize(np.zeros(n))
@@ -101,9 +103,10 @@ def mitigate(result: RunResult, base_dir: str | Path, replications: int,
                         replications=n, sdi=summarize(nothing["sdi"]),
                         loss=summarize(nothing["loss"]), sdi_change=zero, loss_change=zero,
                         reach_after=zero, extra_cost=0.0)]
-    for lever in levers(result.scenario, result.leader, result.amplification):
-        ran = run(lever.scenario, base_dir, replications=n, workers=workers,
-                  progress=progress, check_memory=False)
+    chosen = levers(result.scenario, result.leader, result.amplification)
+    runs = run_many([lv.scenario.model_copy(update={"replications": n}) for lv in chosen],
+                    base_dir, workers=workers, progress=progress, check_memory=False)
+    for lever, ran in zip(chosen, runs):
         mine = _figures(ran, n)
         kept = np.divide(mine["post_reach"], nothing["post_reach"],
                          out=np.ones(n), where=nothing["post_reach"] > 0)

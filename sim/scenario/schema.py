@@ -544,10 +544,10 @@ class Outputs(_Model):
         7, ge=1, description="Window of the trailing moving average applied to daily reach "
         "before the loss's onset and recovery are read, days. Default 7.")
     mitigation_replications: int = Field(
-        10, ge=0, le=1000, description="Replications of each mitigation lever `riskmodel run` "
+        6, ge=0, le=1000, description="Replications of each mitigation lever `riskmodel run` "
         "runs on the same world (the founder passing traffic to the executives; executives "
         "or employees posting twice as often), against the same replications of doing "
-        "nothing; 0: none. Only for scenarios with events and a leader. Default 10.")
+        "nothing; 0: none. Only for scenarios with events and a leader. Default 6.")
 
 
 class Variant(_Model):
