@@ -7,10 +7,11 @@ Commands parse arguments, call one library function and print. Bad input (a
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,13 +31,14 @@ from rich.table import Table
 
 from sim.analysis.calibrate import calibrate as fit_data
 from sim.analysis.compare import compare as run_compare
-from sim.analysis.mitigate import mitigate
+from sim.analysis.mitigate import lever_text, mitigate
 from sim.analysis.recommend import recommend as search
 from sim.analysis.sensitivity import ANALYSED
 from sim.analysis.sensitivity import sensitivity as analyse
 from sim.analysis.sweep import parse_sets
 from sim.analysis.sweep import sweep as run_sweep
 from sim.errors import Interrupted, RunError, ScenarioError
+from sim.i18n import LANGUAGES, _, language, preferred
 from sim.output import save
 from sim.output.calibrate.report import unidentified
 from sim.output.files import check_out_dir, check_parent, default_dir
@@ -44,6 +46,7 @@ from sim.output.layouts.report import findings
 from sim.output.run.report import headline
 from sim.runs.figures import FIGURES, RUN_FIGURES
 from sim.runs.guard import check_memory
+from sim.runs.metrics import STATS
 from sim.runs.montecarlo import run as simulate
 from sim.scenario.layout import resolve_scenario
 from sim.scenario.load import load_scenario
@@ -65,6 +68,10 @@ err = Console(stderr=True)
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 Seed = Annotated[int | None, typer.Option(
     min=0, help="Root random seed. Default: the scenario's.", show_default=False)]
+Reader = enum.Enum("Reader", {lang: lang for lang in LANGUAGES}, type=str)  # --lang's choices
+Lang = Annotated[Reader | None, typer.Option(
+    "--lang", help="Language of the report, the charts and the printed headline. Default: "
+    "the scenario's outputs.lang (en).", show_default=False)]
 NoMemoryCheck = Annotated[bool, typer.Option(
     "--no-memory-check", help="Run even when the estimated memory exceeds what the machine "
     "has available (the estimate is printed when a run is refused).")]
@@ -178,6 +185,7 @@ def run(
         help="'local': run replications on a Dask cluster started on this machine with "
         "--workers processes.", show_default=False, callback=_dask_mode)] = None,
     no_memory_check: NoMemoryCheck = False,
+    lang: Lang = None,
 ) -> None:
     """Simulate a scenario and write its report, charts, tables and summary."""
     if scheduler and dask:
@@ -195,25 +203,47 @@ def run(
                 result, file.parent, result.scenario.outputs.mitigation_replications,
                 workers=workers, progress=progress)))
         progress(description="writing outputs")
-        folder = save(result, target)
-    _print_figures(result)
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang):
+        _print_figures(result)
     report = folder / "report.html"
     out.print(f"wrote {folder}/" + (f"  report: {report}" if report.exists() else ""),
               highlight=False)
 
 
-def _print_figures(result: Any) -> None:
+class Folded(Table):
+    """A terminal table whose cells wrap at the terminal's width instead of being cut."""
 
-    out.print(headline(result), highlight=False, markup=False)
-    table = Table("figure", "unit", "mean", "P5", "P50", "P95", title_justify="left",
-                  title=f"{result.scenario.name}: {result.replications} replications, seed "
-                  f"{result.scenario.seed}, 1 simulated user = {result.scale:,.1f} people",
-                  caption="-: not within the horizon", caption_justify="left")
-    for name in RUN_FIGURES:
-        v = result.figures[name]
-        table.add_row(name, FIGURES[name].unit, *(FIGURES[name].text(v[k])
-                                                  for k in ("mean", "p5", "p50", "p95")))
-    out.print(table)
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        super().add_column(*args, **{"overflow": "fold", **kwargs})
+
+
+def _reader(lang: Any) -> AbstractContextManager[None]:
+    """The language ``--lang`` asks for, over the scenario's; no change without it."""
+    return language(lang.value) if lang is not None else nullcontext()
+
+
+def _print_figures(result: Any) -> None:
+    """The headline, the figures table and the levers, in the run's language."""
+    with preferred(result.scenario.outputs.lang):
+        out.print(headline(result), highlight=False, markup=False)
+        table = Folded(_("figure"), _("unit"), _("mean"), "P5", "P50", "P95",
+                      title_justify="left", caption_justify="left",
+                      title=_("{name}: {n} replications, seed {seed}, 1 simulated user = "
+                              "{scale} people").format(
+                          name=result.scenario.name, n=result.replications,
+                          seed=result.scenario.seed, scale=f"{result.scale:,.1f}"),
+                      caption=_("-: not within the horizon"))
+        for name in RUN_FIGURES:
+            v, h = result.figures[name], FIGURES[name]
+            table.add_row(_(h.title), _(h.unit), *(h.text(v[k]) for k in STATS))
+        out.print(table)
+        _print_parameter_uncertainty(result)
+        _print_levers(result)
+
+
+def _print_parameter_uncertainty(result: Any) -> None:
     fixed = result.meta.get("fixed_parameters")
     if fixed:
         h, drawn, alone = FIGURES["sdi"], result.figures["sdi"], fixed["sdi"]
@@ -221,16 +251,21 @@ def _print_figures(result: Any) -> None:
                   f"(P5-P95 {h.text(drawn['p5'])} to {h.text(drawn['p95'])}); at the "
                   f"calibrated values alone: {h.text(alone['mean'])} (P5-P95 "
                   f"{h.text(alone['p5'])} to {h.text(alone['p95'])})", highlight=False)
-    if result.levers:
-        levers = Table("lever", "SDI", "loss", "loss change", "cost/month", title_justify="left",
-                       title=f"What would reduce it ({result.levers[0].replications} "
-                       "replications each, same world): mean (P5-P95)")
-        for lever in result.levers:
-            change = lever.loss_change
-            levers.add_row(lever.title, _spread_text("sdi", lever.sdi),
-                           _spread_text("cumulative_loss_pct", lever.loss),
-                           f"{change['mean']:+.1f} pts", f"{lever.extra_cost:+,.0f}")
-        out.print(levers)
+
+
+def _print_levers(result: Any) -> None:
+    if not result.levers:
+        return
+    levers = Folded(_("lever"), "SDI", _("loss"), _("loss change"), _("cost/month"),
+                   title_justify="left", title=_(
+                       "What would reduce it ({n} replications each, same world): mean "
+                       "(P5-P95)").format(n=result.levers[0].replications))
+    for lever in result.levers:
+        levers.add_row(lever_text(lever.key, lever.params)[0], _spread_text("sdi", lever.sdi),
+                       _spread_text("cumulative_loss_pct", lever.loss),
+                       _("{change} pts").format(change=f"{lever.loss_change['mean']:+.1f}"),
+                       f"{lever.extra_cost:+,.0f}")
+    out.print(levers)
 
 
 def _export_path(value: Path | None) -> Path | None:
@@ -278,7 +313,7 @@ def _print_summary(s: dict[str, Any]) -> None:
         f"max {d['max']:,}, tail exponent {d['tail_exponent']:.2f}; "
         f"{s['following_share']:.0%} of users follow an account; leader: {s['leader'] or '-'}",
         highlight=False)
-    table = Table("account", "role", "target", "simulated", "real", "in brand",
+    table = Folded("account", "role", "target", "simulated", "real", "in brand",
                   title="Followers per account (real people; 'in brand': also follow the brand)",
                   title_justify="left")
     fmt: dict[str, Callable[[Any], str]] = {
@@ -350,7 +385,7 @@ def sweep(
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check)
         folder = save(result, target)
-    table = Table("point", *(f"{FIGURES[name].title} ({FIGURES[name].unit})" for name in ANALYSED),
+    table = Folded("point", *(f"{FIGURES[name].title} ({FIGURES[name].unit})" for name in ANALYSED),
                   title=f"{result.scenario.name}: {len(result.points)} points x "
                   f"{result.results[0].replications} replications, seed {result.scenario.seed}"
                   ": mean (P5-P95)", title_justify="left",
@@ -401,7 +436,7 @@ def sensitivity(
     for sentence in result.sentences():
         out.print(f"- {sentence}", highlight=False, markup=False)
     measures = ("S1", "ST") if result.method == "sobol" else ("mu_star", "sigma")
-    table = Table("figure", "rank", "input", *measures, title="Indices (95% half-widths)",
+    table = Folded("figure", "rank", "input", *measures, title="Indices (95% half-widths)",
                   title_justify="left")
     for row in result.rows():
         table.add_row(FIGURES[row["figure"]].noun, str(row["rank"]), row["label"],
@@ -437,7 +472,7 @@ def calibrate(
         result = fit_data(file, data, trials=trials, replications=replications,
                           workers=workers, seed=seed, progress=progress)
         folder = save(result, target)
-    table = Table("account", "parameter", "value", "90% interval", "identified",
+    table = Folded("account", "parameter", "value", "90% interval", "identified",
                   title="Calibrated parameters", title_justify="left")
     for f in result.fits:
         table.add_row(f.account, f.parameter, f"{f.value:.4g}", f"{f.low:.4g} to {f.high:.4g}",
@@ -465,6 +500,7 @@ def compare(
         show_default=False)] = None,
     seed: Seed = None,
     workers: Workers = None,
+    lang: Lang = None,
 ) -> None:
     """Compare matrix layouts on one audience and the same events (common random numbers)."""
 
@@ -478,12 +514,21 @@ def compare(
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
                              progress=progress)
-        folder = save(result, target)
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang), preferred(result.results[0].scenario.outputs.lang):
+        _print_comparison(result)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+def _print_comparison(result: Any) -> None:
     said = findings(result)
     out.print(said[0], highlight=False, markup=False)
-    table = Table("layout", "leader", "cost/month", "reach/day", "SDI", "loss",
-                  "loss-at-risk", title=f"{result.name}: {result.results[0].replications} "
-                  "replications per layout: mean (P5-P95)", title_justify="left")
+    table = Folded(_("layout"), _("leader"), _("cost/month"), _("reach/day"), "SDI", _("loss"),
+                  _("loss-at-risk"), title=_("{name}: {n} replications per layout: mean "
+                                             "(P5-P95)").format(
+                      name=result.name, n=result.results[0].replications),
+                  title_justify="left")
     for name, res, f in zip(result.names, result.results, result.figures()):
         table.add_row(name, res.leader, f"{f['monthly_cost']['mean']:,.0f}",
                       *(_spread_text(k, f[k]) for k in ("expected_reach", "sdi",
@@ -492,7 +537,6 @@ def compare(
     out.print(table)
     for line in said[1:]:
         out.print(f"- {line}", highlight=False, markup=False, soft_wrap=True)
-    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
 
 def _spread_text(key: str, stats: dict[str, float | None]) -> str:
@@ -535,7 +579,7 @@ def recommend(
         folder = save(result, target)
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
-    table = Table("layout", "cost/month", "reach/day", "SDI", "loss", "pick",
+    table = Folded("layout", "cost/month", "reach/day", "SDI", "loss", "pick",
                   title=f"Pareto frontier ({len(result.frontier)} of "
                   f"{len(result.candidates)} layouts): mean (P5-P95)", title_justify="left")
     picks = {id(c): tag for tag, c in result.picks().items()}

@@ -1,77 +1,49 @@
-"""Open an HTML file in headless Chromium and count the images that loaded.
+"""Open an HTML report in headless Chromium: the images that loaded and the tables wider
+than the page (validation/browser.py drives the browser).
 
-Shared by the report tests and the end-to-end tests of real runs.
+Shared by the report tests and the end-to-end tests of real runs. Without a Chromium a test
+fails under CI and is skipped elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-__all__ = ["chromium", "images_loaded"]
+from validation.browser import PAGE_WIDTH, evaluate, find_chromium
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-TIMEOUT_S = 120
-
-# Runs after every image has loaded or failed; the browser then dumps the DOM with this title.
-PROBE = """<script>
-addEventListener("load", () => {
-  const images = Array.from(document.images);
-  const loaded = images.filter((img) => img.complete && img.naturalWidth > 0).length;
-  document.title = `images:${loaded}/${images.length}`;
-});
-</script>"""
-
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--virtual-time-budget=10000", "--dump-dom")
+__all__ = ["images_loaded", "tables_wider_than_the_page"]
 
 
-def chromium() -> str:
-    """Path of a Chromium executable; without one the test fails under CI, else is skipped."""
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    message = f"no Chromium executable found (looked for {', '.join(BROWSERS)})"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+def _need_chromium() -> None:
+    if find_chromium() is None:
+        message = "no Chromium executable found"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def images_loaded(html_path: Path) -> tuple[int, int]:
-    """Images of an HTML page that loaded in headless Chromium, and all its images.
+    """``(loaded, total)``: the page's images complete with a natural width above 0, and
+    all its images."""
+    _need_chromium()
+    loaded, total = evaluate(html_path, """
+      const images = Array.from(document.images);
+      return images.filter((i) => i.complete && i.naturalWidth > 0).length + "/" +
+             images.length;""").split("/")
+    return int(loaded), int(total)
 
-    The page is copied with a small script added that writes the count into the title once
-    the page has loaded; the original file is left untouched.
 
-    Parameters
-    ----------
-    html_path : Path
-        The page to open.
-
-    Returns
-    -------
-    tuple of int
-        ``(loaded, total)``: images complete with a natural width above 0, and all images.
-    """
-    browser = chromium()
-    html = Path(html_path).read_text(encoding="utf-8")
-    probed = html.replace("</body>", PROBE + "</body>", 1) if "</body>" in html else html + PROBE
-    with tempfile.TemporaryDirectory(prefix="browser-") as tmp:
-        page = Path(tmp) / "page.html"
-        page.write_text(probed, encoding="utf-8")
-        proc = subprocess.run(
-            [browser, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", page.as_uri()],
-            capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    match = re.search(r"<title>images:(\d+)/(\d+)</title>", proc.stdout)
-    if match is None:
-        raise AssertionError(f"Chromium did not report the images of {html_path} (exit "
-                             f"{proc.returncode}): {proc.stderr[-2000:]}")
-    return int(match.group(1)), int(match.group(2))
+def tables_wider_than_the_page(html_path: Path, width: int = PAGE_WIDTH) -> list[str]:
+    """The first header cell of every table whose right edge passes the page's column at
+    ``width`` pixels (or that scrolls sideways)."""
+    _need_chromium()
+    found = evaluate(html_path, """
+      const right = document.querySelector("main").getBoundingClientRect().right;
+      return Array.from(document.querySelectorAll("table"))
+        .filter((t) => t.getBoundingClientRect().right > right + 1 ||
+                       t.scrollWidth > t.clientWidth + 1)
+        .map((t) => (t.querySelector("th") || t).textContent.trim()).join("|");""", width)
+    return [x for x in found.split("|") if x]

@@ -12,29 +12,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from sim.i18n import N_, _
 from sim.runs.batch import run_many
 from sim.runs.metrics import dependency, loss, summarize
 from sim.runs.montecarlo import Progress
 from sim.runs.results import LeverOutcome, RunResult
 from sim.scenario.schema import Amplification, Scenario
 
-__all__ = ["Lever", "levers", "mitigate"]
+__all__ = ["TEXTS", "Lever", "lever_text", "levers", "mitigate"]
 
 POSTING_FACTOR = 2.0  # the posting levers: accounts post this many times as often
 EXTRA_WEIGHT = 0.3  # the traffic lever: added to the founder-to-executive amplification
 
+# each lever's title and what it does, formatted with its ``params`` (translated where shown)
+TEXTS: dict[str, tuple[str, str]] = {
+    "do_nothing": (N_("Do nothing"), N_("the scenario as it is")),
+    "pass_traffic": (N_("{name} passes traffic to the executives"),
+                     N_("from day 0 {name} passes each executive's posts on to his followers "
+                        "with a {weight} higher chance (amplification weight), at no extra "
+                        "cost")),
+    "executives_post_more": (N_("Executives post twice as often"),
+                             N_("from day 0 the executives ({accounts} accounts) post {factor} "
+                                "times as often, at {factor} times their cost")),
+    "employees_speak_up": (N_("Employees speak up"),
+                           N_("from day 0 the employees ({accounts} accounts) post {factor} "
+                              "times as often, at {factor} times their cost")),
+}
+
+
+def lever_text(key: str, params: dict[str, Any]) -> tuple[str, str]:
+    """A lever's title and what it does, in the current language."""
+    title, what = TEXTS[key]
+    return _(title).format(**params), _(what).format(**params)
+
 
 @dataclass(frozen=True)
 class Lever:
-    """A change to a resolved scenario: its key, a short title, what it does in a sentence,
+    """A change to a resolved scenario: its key (:data:`TEXTS`), the values its text names,
     the changed scenario and its extra monthly cost (currency units per month)."""
 
     key: str
-    title: str
-    what: str
+    params: dict[str, Any]
     scenario: Scenario
     extra_cost: float
 
@@ -50,11 +72,9 @@ def levers(resolved: Scenario, leader: str, amplification: np.ndarray) -> list[L
     out = []
     if executives:
         out.append(_traffic(resolved, leader, executives, amplification))
-        out.append(_posting(resolved, "executives_post_more", "Executives post twice as often",
-                            executives, "the executives"))
+        out.append(_posting(resolved, "executives_post_more", executives))
     if employees:
-        out.append(_posting(resolved, "employees_speak_up", "Employees speak up",
-                            employees, "the employees"))
+        out.append(_posting(resolved, "employees_speak_up", employees))
     return out
 
 
@@ -69,13 +89,11 @@ def _traffic(resolved: Scenario, leader: str, executives: list[str],
             1.0, amplification[ids.index(ex), ids.index(leader)] + EXTRA_WEIGHT))
         for ex in executives]
     name = next(a.label or a.id for a in resolved.matrix.accounts if a.id == leader)
-    return Lever("pass_traffic", f"{name} passes traffic to the executives",
-                 f"from day 0 {name} passes each executive's posts on to his followers with "
-                 f"a {EXTRA_WEIGHT:.0%} higher chance (amplification weight), at no extra cost",
+    return Lever("pass_traffic", {"name": name, "weight": f"{EXTRA_WEIGHT:.0%}"},
                  resolved.model_copy(update={"amplification": edges}), 0.0)
 
 
-def _posting(resolved: Scenario, key: str, title: str, ids: list[str], who: str) -> Lever:
+def _posting(resolved: Scenario, key: str, ids: list[str]) -> Lever:
     """Accounts ``ids`` post ``POSTING_FACTOR`` times as often from day 0, their monthly
     cost scaled with their posting rate (as layouts are compared, MODEL.md section 12)."""
     chosen = set(ids)
@@ -85,8 +103,7 @@ def _posting(resolved: Scenario, key: str, title: str, ids: list[str], who: str)
     extra = sum(a.monthly_cost for a in resolved.matrix.accounts if a.id in chosen) * (
         POSTING_FACTOR - 1)
     matrix = resolved.matrix.model_copy(update={"accounts": accounts})
-    return Lever(key, title, f"from day 0 {who} ({len(ids)} accounts) post "
-                 f"{POSTING_FACTOR:g} times as often, at {POSTING_FACTOR:g} times their cost",
+    return Lever(key, {"accounts": len(ids), "factor": f"{POSTING_FACTOR:g}"},
                  resolved.model_copy(update={"matrix": matrix}), float(extra))
 
 
@@ -99,8 +116,7 @@ def mitigate(result: RunResult, base_dir: str | Path, replications: int,
     n = min(replications, result.replications)
     nothing = _figures(result, n)
     zero = summarize(np.zeros(n))
-    out = [LeverOutcome(key="do_nothing", title="Do nothing", what="the scenario as it is",
-                        replications=n, sdi=summarize(nothing["sdi"]),
+    out = [LeverOutcome(key="do_nothing", params={}, replications=n, sdi=summarize(nothing["sdi"]),
                         loss=summarize(nothing["loss"]), sdi_change=zero, loss_change=zero,
                         reach_after=zero, extra_cost=0.0)]
     chosen = levers(result.scenario, result.leader, result.amplification)
@@ -111,7 +127,7 @@ def mitigate(result: RunResult, base_dir: str | Path, replications: int,
         kept = np.divide(mine["post_reach"], nothing["post_reach"],
                          out=np.ones(n), where=nothing["post_reach"] > 0)
         out.append(LeverOutcome(
-            key=lever.key, title=lever.title, what=lever.what, replications=n,
+            key=lever.key, params=lever.params, replications=n,
             sdi=summarize(mine["sdi"]), loss=summarize(mine["loss"]),
             sdi_change=summarize(mine["sdi"] - nothing["sdi"]),
             loss_change=summarize(mine["loss"] - nothing["loss"]),

@@ -3,14 +3,19 @@ formats, and reproducible PNG and SVG files."""
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from matplotlib import rc_context
+from matplotlib import font_manager, rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["LABEL_WIDTH", "ROLE_COLORS", "plain_text", "save_figure", "style_axes"]
+from sim.i18n import N_, _
+
+__all__ = ["CJK_FONT", "LABEL_WIDTH", "ROLE_COLORS", "ROLE_NAMES", "plain_text", "role_name",
+           "save_figure", "style_axes"]
 
 
 LABEL_WIDTH = 48  # characters of a label drawn on a chart (tables and reports have it whole)
@@ -19,6 +24,33 @@ LABEL_WIDTH = 48  # characters of a label drawn on a chart (tables and reports h
 ROLE_COLORS: dict[str, str] = {"brand": "#0072B2", "self_operated": "#56B4E9",
                                "leader": "#D55E00", "employee": "#009E73", "dealer": "#E69F00"}
 
+
+# what a reader calls each role (in Chinese the words of new-media teams for 1+X+K+N)
+ROLE_NAMES: dict[str, str] = {"brand": N_("brand"), "self_operated": N_("self-operated"),
+                              "leader": N_("founder / executive"), "employee": N_("employee"),
+                              "dealer": N_("dealer / store")}
+
+
+def role_name(role: str) -> str:
+    """A role as a reader calls it, in the current language."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role.replace("_", " ")
+
+
+def _cjk_font() -> Path:
+    """Noto Sans CJK SC, as the mplfonts package installs it."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the mplfonts package (a dependency: it ships the CJK font) is "
+                          "not installed")
+    return Path(spec.submodule_search_locations[0]) / "fonts" / "NotoSansCJKsc-Regular.otf"
+
+
+CJK_FONT = _cjk_font()
+# Chinese text (the report in Chinese, or accounts' own labels) falls back to the CJK font;
+# it has one weight, so bold Chinese is drawn regular (matplotlib would log that each time)
+font_manager.fontManager.addfont(str(CJK_FONT))
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+rcParams["font.family"] = ["DejaVu Sans", font_manager.FontProperties(fname=CJK_FONT).get_name()]
 
 PNG_DPI = 150
 

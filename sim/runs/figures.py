@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.i18n import N_, _
+
 __all__ = ["DASH", "FIGURES", "NOT_APPLICABLE", "RUN_FIGURES", "Headline", "applies",
            "format_people", "not_applicable"]
 
@@ -71,43 +73,50 @@ class Headline:
         """A value as a reader sees it; a missing value (never reached) as a dash, or "not
         within horizon" for days to recover."""
         if value is None:
-            return "not within horizon" if self.key == "recovery_days" else DASH
+            return _("not within horizon") if self.key == "recovery_days" else DASH
         return {"share": f"{value * 100:.1f}%", "pct": f"{value:.1f}%", "index": f"{value:.3f}",
                 "count": f"{value:.1f}", "day": f"{value:.0f}", "people": f"{value:,.0f}",
                 "money": f"{value:,.0f}"}[self.kind]
 
 
 FIGURES: dict[str, Headline] = {h.key: h for h in (
-    Headline("expected_reach", "Expected daily brand reach (baseline, mean over the horizon)",
-             "Expected daily reach", "people/day", "people", +1, "expected reach"),
-    Headline("sdi", "Strongman dependency index: daily reach lost in a world without the "
-             "leader", "Strongman dependency (SDI)", "% of reach", "share", -1, "SDI"),
-    Headline("leader_shapley_share", "Leader's share of brand reach (Shapley)",
-             "Leader's Shapley share", "% of reach", "share", -1, "the leader's share"),
-    Headline("hhi", "Concentration of reach over accounts (Herfindahl index)",
-             "Concentration (HHI)", "index 0-1", "index", -1, "concentration"),
-    Headline("effective_voices", "Effective number of voices (1 / Herfindahl)",
-             "Effective voices", "accounts", "count", +1, "the effective voices"),
-    Headline("cumulative_loss_pct", "Loss: daily reach lost after the first event, on average "
-             "to the horizon", "Loss", "% of baseline", "pct", -1, "the loss"),
-    Headline("early_loss_pct", "Loss in the first 30 days after the first event",
-             "Loss, first 30 days", "% of baseline", "pct", -1, "the early loss"),
-    Headline("late_loss_pct", "Loss in the last 90 days of the horizon",
-             "Loss, last 90 days", "% of baseline", "pct", -1, "the late loss"),
-    Headline("onset_days", "Days from the first event until the loss (7-day average) reaches "
-             "90% of its mean", "Days for the loss to arrive", "days", "day", 0,
-             "how fast the loss arrives"),
-    Headline("trough_pct", "Deepest loss (30-day average)", "Deepest loss (30-day)",
-             "% of baseline", "pct", -1, "the deepest loss"),
-    Headline("trough_day", "Day of the deepest loss (30-day average)", "Deepest-loss day",
-             "day", "day", 0, "the day of the deepest loss"),
-    Headline("recovery_days", "Days from the first event until reach (7-day average) is back "
-             "to the threshold", "Days to recover", "days", "day", -1, "recovery time"),
-    Headline("loss_at_risk", "Loss-at-risk: the loss exceeded in 5% of replications (95th "
-             "percentile; spread by bootstrap)", "Loss-at-risk (1 in 20)", "% of baseline",
-             "pct", -1, "the loss-at-risk"),
-    Headline("monthly_cost", "Monthly cost of the matrix", "Monthly cost", "currency/month",
-             "money", -1, "the monthly cost"),
+    Headline("expected_reach",
+             N_("Expected daily brand reach (baseline, mean over the horizon)"),
+             N_("Expected daily reach"), N_("people/day"), "people", +1, N_("expected reach")),
+    Headline("sdi",
+             N_("Strongman dependency index: daily reach lost in a world without the leader"),
+             N_("Strongman dependency (SDI)"), N_("% of reach"), "share", -1, N_("SDI")),
+    Headline("leader_shapley_share", N_("Leader's share of brand reach (Shapley)"),
+             N_("Leader's Shapley share"), N_("% of reach"), "share", -1,
+             N_("the leader's share")),
+    Headline("hhi", N_("Concentration of reach over accounts (Herfindahl index)"),
+             N_("Concentration (HHI)"), N_("index 0-1"), "index", -1, N_("concentration")),
+    Headline("effective_voices", N_("Effective number of voices (1 / Herfindahl)"),
+             N_("Effective voices"), N_("accounts"), "count", +1, N_("the effective voices")),
+    Headline("cumulative_loss_pct",
+             N_("Loss: daily reach lost after the first event, on average to the horizon"),
+             N_("Loss"), N_("% of baseline"), "pct", -1, N_("the loss")),
+    Headline("early_loss_pct", N_("Loss in the first 30 days after the first event"),
+             N_("Loss, first 30 days"), N_("% of baseline"), "pct", -1, N_("the early loss")),
+    Headline("late_loss_pct", N_("Loss in the last 90 days of the horizon"),
+             N_("Loss, last 90 days"), N_("% of baseline"), "pct", -1, N_("the late loss")),
+    Headline("onset_days", N_("Days from the first event until the loss (7-day average) "
+                              "reaches 90% of its mean"),
+             N_("Days for the loss to arrive"), N_("days"), "day", 0,
+             N_("how fast the loss arrives")),
+    Headline("trough_pct", N_("Deepest loss (30-day average)"), N_("Deepest loss (30-day)"),
+             N_("% of baseline"), "pct", -1, N_("the deepest loss")),
+    Headline("trough_day", N_("Day of the deepest loss (30-day average)"),
+             N_("Deepest-loss day"), N_("day"), "day", 0, N_("the day of the deepest loss")),
+    Headline("recovery_days", N_("Days from the first event until reach (7-day average) is "
+                                 "back to the threshold"),
+             N_("Days to recover"), N_("days"), "day", -1, N_("recovery time")),
+    Headline("loss_at_risk", N_("Loss-at-risk: the loss exceeded in 5% of replications (95th "
+                                "percentile; spread by bootstrap)"),
+             N_("Loss-at-risk (1 in 20)"), N_("% of baseline"), "pct", -1,
+             N_("the loss-at-risk")),
+    Headline("monthly_cost", N_("Monthly cost of the matrix"), N_("Monthly cost"),
+             N_("currency/month"), "money", -1, N_("the monthly cost")),
 )}
 
 RUN_FIGURES: tuple[str, ...] = ("sdi", "leader_shapley_share", "hhi", "effective_voices",

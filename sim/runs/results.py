@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.i18n import N_, _
 from sim.runs.figures import RUN_FIGURES
 from sim.runs.metrics import summarize
 from sim.scenario.schema import ROLES, Scenario
@@ -20,18 +21,22 @@ from sim.scenario.schema import ROLES, Scenario
 __all__ = ["VARIANTS", "LeverOutcome", "RunResult", "summary"]
 
 VARIANTS: tuple[str, ...] = ("baseline", "scenario", "no_leader")
+MEMBER_NAMES: dict[str, str] = {  # a layout's numbered accounts, as a reader calls them
+    "brand": N_("Brand account {k}"), "self_operated": N_("Self-operated account {k}"),
+    "leader": N_("Executive {k}"), "employee": N_("Employee {k}"), "dealer": N_("Dealer {k}")}
 
 
 @dataclass(frozen=True)
 class LeverOutcome:
-    """A mitigation lever against doing nothing, over the same replications: its SDI and
+    """A mitigation lever (its key and the values its text names, as
+    :data:`sim.analysis.mitigate.TEXTS`) against doing nothing, over the same
+    replications: its SDI and
     loss after the first event (%), their paired changes, the change of daily reach after
     the first event (%), each ``{"mean", "p5", "p50", "p95"}``, and its extra monthly cost
     (currency units per month)."""
 
     key: str
-    title: str
-    what: str
+    params: dict[str, Any]
     replications: int
     sdi: dict[str, float | None]
     loss: dict[str, float | None]
@@ -105,9 +110,18 @@ class RunResult:
     levers: tuple[LeverOutcome, ...] = ()
 
     def account_name(self, account_id: str) -> str:
-        """How an account is called for a reader: its label, else its id."""
+        """How an account is called for a reader, in the current language: its label, else
+        a name from its role for a layout's numbered account (``leader_2``: "Executive 2"),
+        else its id."""
         acc = next((a for a in self.accounts if a.id == account_id), None)
-        return (acc.label or acc.id) if acc is not None else account_id
+        if acc is None:
+            return account_id
+        if acc.label:
+            return acc.label
+        role, _sep, number = acc.id.rpartition("_")
+        if role == acc.role and number.isdigit() and role in MEMBER_NAMES:
+            return _(MEMBER_NAMES[role]).format(k=number)
+        return acc.id
 
     @property
     def accounts(self) -> list:

@@ -537,6 +537,9 @@ class Outputs(_Model):
     charts: list[Literal["png", "svg"]] = Field(
         default_factory=lambda: ["png", "svg"], description="Chart formats. Default png, svg.")
     report: bool = Field(True, description="Write the HTML report. Default true.")
+    lang: Literal["en", "zh"] = Field(
+        "en", description="Language of the report, the charts and the printed headline: en "
+        "(English) or zh (Chinese). Default en.")
     threshold: float = Field(
         0.9, gt=0, lt=1, description="Share of baseline reach a scenario counts as recovered "
         "at, and below which a replication counts as having fallen. Default 0.9.")

@@ -18,6 +18,8 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.compare import COMPARED, Comparison
 from sim.analysis.recommend import Recommendation
+from sim.i18n import _
+from sim.output.run.report import EVENT_NAMES
 from sim.output.style import plain_text, save_figure, style_axes
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
@@ -44,7 +46,7 @@ def _share_or_value(key: str, x: float | None) -> float:
 
 def _unit(key: str) -> str:
     unit = FIGURES[key].value_unit
-    return "%" if unit == "share" else unit
+    return "%" if unit == "share" else _(unit)
 
 
 def _stats(comparison: Comparison, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,21 +73,22 @@ def plot_bars(comparison: Comparison) -> Figure:
                yerr=np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])[:, drawn],
                error_kw={"lw": 1, "capsize": 3})
         for xi in x[~drawn]:
-            missing = ("not within\nhorizon" if key == "recovery_days"
+            missing = (_("not within\nhorizon") if key == "recovery_days"
                        and applies(figures[xi][key]) else NOT_APPLICABLE)
             ax.text(xi, 0, missing, ha="center", va="bottom", fontsize=9)
-        label, sense = FIGURES[key].title, FIGURES[key].better
-        better = "higher is better" if sense > 0 else "lower is better"
-        ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
+        label, sense = _(FIGURES[key].title), FIGURES[key].better
+        better = _("higher is better") if sense > 0 else _("lower is better")
+        ax.set_xticks(x, names, rotation=20, ha="right", fontsize=9)
         if key == "expected_reach":
             ax.yaxis.set_major_formatter(FuncFormatter(format_people))
         style_axes(ax, f"{label}\n({_unit(key)}; {better})", "")
         ax.title.set_fontsize(10)
     for ax in axes[len(keys):]:
         ax.set_axis_off()
-    fig.suptitle(f"Layouts compared ({_footing(comparison)}); bars: mean, whiskers: P5-P95 "
-                 f"over {comparison.results[0].replications} replications", fontsize=12,
-                 x=0.01, ha="left")
+    fig.suptitle(_("Layouts compared ({footing}); bars: mean, whiskers: P5-P95 over {n} "
+                   "replications").format(footing=_footing(comparison),
+                                          n=comparison.results[0].replications),
+                 fontsize=12, x=0.01, ha="left")
     return fig
 
 
@@ -106,15 +109,15 @@ def plot_reach_over_time(comparison: Comparison) -> Figure:
     events = {(e.day, e.kind, e.target) for r in comparison.results for e in r.scenario.events}
     for day, kind, target in sorted(events):
         ax.axvline(day, color="#333333", lw=1, ls=":")
-        ax.text(day, 0.98, f" {kind}: {plain_text(target)}", transform=ax.get_xaxis_transform(),
-                va="top", fontsize=8)
+        ax.text(day, 0.98, f" {_(EVENT_NAMES.get(kind, kind))}: {plain_text(target)}",
+                transform=ax.get_xaxis_transform(), va="top", fontsize=9)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-    title = "Daily brand reach per layout" + (
-        " (solid: with the events, dashed: without)" if has_events else "")
-    style_axes(ax, title, "Day", "People reached per day")
-    ax.legend(frameon=False, fontsize=9, title=f"Bands: P5-P95 over "
-              f"{comparison.results[0].replications} replications", title_fontsize=8)
+    title = (_("Daily brand reach per layout (solid: with the events, dashed: without)")
+             if has_events else _("Daily brand reach per layout"))
+    style_axes(ax, title, _("Day"), _("People reached per day"))
+    ax.legend(frameon=False, fontsize=9, title=_("Bands: P5-P95 over {n} replications").format(
+        n=comparison.results[0].replications), title_fontsize=9)
     return fig
 
 
@@ -124,21 +127,24 @@ def plot_frontier(comparison: Comparison) -> Figure:
     fig = Figure(figsize=(13, 5.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     reach = _stats(comparison, "expected_reach")
-    for ax, key, xlabel in ((left, "loss_at_risk", "Loss-at-risk: the loss exceeded in 1 of "
-                             "20 replications (% of baseline; left is safer)"),
-                            (right, "sdi", "Strongman dependency, SDI (%; left is safer)")):
+    for ax, key, xlabel in ((left, "loss_at_risk", _("Loss-at-risk: the loss exceeded in 1 of "
+                                                     "20 replications (% of baseline; left is "
+                                                     "safer)")),
+                            (right, "sdi", _("Strongman dependency, SDI (%; left is safer)"))):
         risk = _stats(comparison, key)
         _frontier_points(ax, comparison.names, risk, reach, comparison.efficient(key))
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-        style_axes(ax, f"Expected reach against {FIGURES[key].title.split(' (')[0].lower()}",
-               xlabel, "Expected daily reach (people)", grid="both")
+        style_axes(ax, _("Expected reach against {figure}").format(
+            figure=_(FIGURES[key].noun)), xlabel, _("Expected daily reach (people)"),
+            grid="both")
     fig.legend(handles=[Line2D([], [], ls="", color="#333333", **EFFICIENT_MARK,
-                               label="Pareto-efficient: no layout is better on both axes"),
+                               label=_("Pareto-efficient: no layout is better on both "
+                                       "axes")),
                         Line2D([], [], ls="", color="#333333", **OTHER_MARK,
-                               label="dominated")],
+                               label=_("dominated"))],
                loc="outside lower center", ncols=2, frameon=False, fontsize=9)
-    fig.suptitle(f"Reach against risk ({_footing(comparison)}); whiskers P5-P95",
-                 fontsize=12, x=0.01, ha="left")
+    fig.suptitle(_("Reach against risk ({footing}); whiskers P5-P95").format(
+        footing=_footing(comparison)), fontsize=12, x=0.01, ha="left")
     return fig
 
 
@@ -157,14 +163,15 @@ def _frontier_points(ax: Axes, names: Sequence[str], x: tuple[np.ndarray, ...],
         ax.errorbar(x[0][i], y[0][i], xerr=[[x[0][i] - x[1][i]], [x[2][i] - x[0][i]]],
                     yerr=[[y[0][i] - y[1][i]], [y[2][i] - y[0][i]]], color=_color(i),
                     capsize=3, lw=1, **mark)
-        ax.annotate(plain_text(name) + (" (efficient)" if eff[i] else ""), (x[0][i], y[0][i]),
+        ax.annotate(plain_text(name) + (_(" (efficient)") if eff[i] else ""),
+                    (x[0][i], y[0][i]),
                     xytext=(8, 8), textcoords="offset points", fontsize=9,
                     fontweight="bold" if eff[i] else "normal")
 
 
 def _footing(comparison: Comparison) -> str:
-    return {"cost": "same monthly cost", "posts": "same posts per day",
-            "none": "as written, not normalized"}[comparison.normalize]
+    return {"cost": _("same monthly cost"), "posts": _("same posts per day"),
+            "none": _("as written, not normalized")}[comparison.normalize]
 
 
 def draw_comparison_charts(comparison: Comparison, out_dir: Path,

@@ -13,19 +13,21 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.compare import COMPARED, Comparison, posts_per_day
-from sim.output.html import DASH, charts_html, html_table, page
+from sim.i18n import N_, _, current
+from sim.output.html import DASH, charts_html, heading, html_table, page
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
 __all__ = ["CAPTIONS", "findings", "render_comparison", "rows"]
 
 CAPTIONS: dict[str, str] = {
-    "bars": "Every figure per layout: bars are means, whiskers P5-P95 over replications; "
-            "each panel says whether higher or lower is better.",
-    "reach": "Daily brand reach of each layout in people: solid lines with the scenario's "
-             "events (bands P5-P95), dashed lines without them.",
-    "frontier": "Reach against risk: each layout a point with P5-P95 error bars; starred "
-                "layouts are Pareto-efficient (no other layout has both more reach and less "
-                "risk).",
+    "bars": N_("Every figure per layout: bars are means, whiskers P5-P95 over replications; "
+               "each panel says whether higher or lower is better; n/a: an event the layout "
+               "cannot have was not simulated for it."),
+    "reach": N_("Daily brand reach of each layout in people: solid lines with the scenario's "
+                "events (bands P5-P95), dashed lines without them."),
+    "frontier": N_("Reach against risk: each layout a point with P5-P95 error bars; starred "
+                   "layouts are Pareto-efficient (no other layout has both more reach and "
+                   "less risk)."),
 }
 
 
@@ -53,50 +55,68 @@ def findings(comparison: Comparison) -> list[str]:
     whether its P5-P95 interval clears the runner-up's), the costs, the efficient layouts."""
     table = rows(comparison)
     first = comparison.layouts[0]
-    footing = {"cost": f"all layouts held to {first.name}'s monthly cost by scaling their "
-                       "posting rates",
-               "posts": f"all layouts held to {first.name}'s posts per day by scaling their "
-                        "posting rates (costs scale with them)",
-               "none": "layouts as written (not normalized)"}[comparison.normalize]
-    out = [f"Compared {len(table)} layouts on one audience ({comparison.results[0].n_users:,} "
-           f"simulated users, each {comparison.scale:,.1f} people, {first.name}'s scale) and "
-           f"the same events with common random numbers; {footing}."]
+    footing = {"cost": _("all layouts held to {name}'s monthly cost by scaling their "
+                         "posting rates"),
+               "posts": _("all layouts held to {name}'s posts per day by scaling their "
+                          "posting rates (costs scale with them)"),
+               "none": _("layouts as written (not normalized)")}[comparison.normalize]
+    out = [_("Compared {n} layouts on one audience ({users} simulated users, each {scale} "
+             "people, {name}'s scale) and the same events with common random numbers; "
+             "{footing}.").format(n=len(table), users=f"{comparison.results[0].n_users:,}",
+                                  scale=f"{comparison.scale:,.1f}", name=first.name,
+                                  footing=footing.format(name=first.name))]
     if len(table) > 1:
         for key in COMPARED:
-            label, sense = FIGURES[key].title, FIGURES[key].better
+            label, sense = _(FIGURES[key].title), FIGURES[key].better
             if key != "monthly_cost":
                 out.append(_winner(table, key, label, sense))
     costs = ", ".join(f"{r['variant']} {r['figures']['monthly_cost']['mean']:,.0f}"
                       for r in table)
-    out.append(f"Monthly cost: {costs} (currency units per month).")
-    for key, what in (("sdi", "expected reach against SDI"),
-                      ("loss_at_risk", "expected reach against loss-at-risk")):
+    out.append(_("Monthly cost: {costs} (currency units per month).").format(costs=costs))
+    for key, what in (("sdi", _("expected reach against SDI")),
+                      ("loss_at_risk", _("expected reach against loss-at-risk"))):
         names = [r["variant"] for r in table if r[f"efficient_reach_vs_{key}"]]
-        out.append(f"Pareto-efficient on {what}: {', '.join(names)}.")
-    out += [f"{lay.name}: not simulated for it: {note}." for lay in comparison.layouts
-            for note in lay.skipped]
+        out.append(_("Pareto-efficient on {what}: {names}.").format(
+            what=what, names=", ".join(names) or _("none")))
+    out += [_("{name}: not simulated for it: {note}.").format(name=lay.name, note=note)
+            for lay in comparison.layouts for note in lay.skipped]
     return out
 
 
 def _winner(table: list[dict[str, Any]], key: str, label: str, sense: int) -> str:
     rows = [r for r in table if applies(r["figures"][key])]
     if len(rows) < 2:
-        return f"{label}: n/a for {len(table) - len(rows)} of {len(table)} layouts (their " \
-               "events were not all simulated); not ranked."
+        return _("{label}: n/a for {na} of {n} layouts (their events were not all "
+                 "simulated); not ranked.").format(label=label, na=len(table) - len(rows),
+                                                   n=len(table))
     stats = [_signed(r["figures"][key], sense) for r in rows]
     ranked = sorted(range(len(rows)), key=lambda i: -stats[i]["mean"])
     best, second = ranked[0], ranked[1]
     if not np.isfinite(stats[best]["mean"]):
-        return f"{label}: not available for any layout."
+        return _("{label}: not available for any layout.").format(label=label)
     clear = stats[best]["p5"] > stats[second]["p95"]
     b, s = (rows[i]["figures"][key] for i in (best, second))
     left_out = [r["variant"] for r in table if not applies(r["figures"][key])]
-    return (f"{'Highest' if sense > 0 else 'Lowest'} {label[0].lower() + label[1:]}: "
-            f"{rows[best]['variant']}, {_fmt(key, b)} (P5{DASH}P95 {_interval(key, b)}), "
-            f"{'clear of' if clear else 'overlapping'} the next best, "
-            f"{rows[second]['variant']} ({_fmt(key, s)}; {_interval(key, s)}), at "
-            f"{rows[best]['figures']['monthly_cost']['mean']:,.0f}/month"
-            + (f" (n/a for {', '.join(left_out)})." if left_out else "."))
+    template = {(True, True): _("Highest {label}: {best}, {value} (P5-P95 {interval}), clear "
+                                "of the next best, {second} ({second_value}; "
+                                "{second_interval}), at {cost}/month"),
+                (True, False): _("Highest {label}: {best}, {value} (P5-P95 {interval}), "
+                                 "overlapping the next best, {second} ({second_value}; "
+                                 "{second_interval}), at {cost}/month"),
+                (False, True): _("Lowest {label}: {best}, {value} (P5-P95 {interval}), clear "
+                                 "of the next best, {second} ({second_value}; "
+                                 "{second_interval}), at {cost}/month"),
+                (False, False): _("Lowest {label}: {best}, {value} (P5-P95 {interval}), "
+                                  "overlapping the next best, {second} ({second_value}; "
+                                  "{second_interval}), at {cost}/month")}[(sense > 0, clear)]
+    text = template.format(label=label[0].lower() + label[1:] if current() == "en" else label,
+                           best=rows[best]["variant"], value=_fmt(key, b),
+                           interval=_interval(key, b), second=rows[second]["variant"],
+                           second_value=_fmt(key, s), second_interval=_interval(key, s),
+                           cost=f"{rows[best]['figures']['monthly_cost']['mean']:,.0f}")
+    if left_out:
+        return text + _(" (n/a for {names}).").format(names=", ".join(left_out))
+    return text + _(".")
 
 
 def _signed(stats: dict[str, float | None], sense: int) -> dict[str, float]:
@@ -117,47 +137,60 @@ def _fmt(key: str, stats: dict[str, float | None], which: str = "mean",
         return NOT_APPLICABLE
     x = stats.get(which)
     if x is None:
-        return "not within horizon" if key == "recovery_days" else DASH
+        return _("not within horizon") if key == "recovery_days" else DASH
     kind = FIGURES[key].value_unit
     if kind in ("share", "% of baseline"):
         return f"{100 * x if kind == 'share' else x:.1f}" + ("%" if unit else "")
     if kind == "people/day":
-        return format_people(x) + (" people/day" if unit else "")
-    return f"{x:,.1f}" + (f" {kind}" if unit else "")
+        return format_people(x) + (" " + _("people/day") if unit else "")
+    return f"{x:,.1f}" + (f" {_(kind)}" if unit else "")
 
 
 def _cell(key: str, stats: dict[str, Any]) -> str:
-    """A figure's mean and its P5-P95 range; n/a alone where it does not apply."""
-    if not applies(stats) or stats.get("mean") is None:
+    """A figure's mean and its P5-P95 range, without units (the row gives them); n/a alone
+    where it does not apply."""
+    if not applies(stats) or stats.get("mean") is None or stats["p5"] == stats["p95"]:
         return _fmt(key, stats, unit=False)
-    return f"{_fmt(key, stats, unit=False)} [{_interval(key, stats)}]"
+    low, high = (_fmt(key, stats, which, unit=False) for which in ("p5", "p95"))
+    return f"{_fmt(key, stats, unit=False)} [{low}{DASH}{high}]"
+
+
+def _leader(result: Any) -> str:
+    """A layout's strongman as a reader calls it, and whether the layout names him."""
+    name = result.account_name(result.leader)
+    if result.scenario.matrix.leader is None:
+        return _("none named; largest share: {name}").format(name=name)
+    return name
 
 
 def render_comparison(comparison: Comparison, table: list[dict[str, Any]],
             charts: dict[str, list[Path]]) -> str:
-    title = f"Layouts compared: {comparison.name}"
+    title = _("Layouts compared: {name}").format(name=comparison.name)
     said = findings(comparison)
     # figures as rows and layouts as columns, so that the table fits the page
-    head = ["Figure"] + [r["variant"] for r in table]
-    cells = [["Leader", *(r["leader"] for r in table)],
-             ["Accounts", *(r["accounts"] for r in table)],
-             ["Cadence ×", *(f"{r['cadence_factor']:.2f}" for r in table)]]
-    cells += [[f"{FIGURES[k].title} ({FIGURES[k].unit})",
+    head = [_("Figure")] + [r["variant"] for r in table]
+    cells = [[_("Leader"), *(_leader(result) for result in comparison.results)],
+             [_("Accounts"), *(r["accounts"] for r in table)],
+             [_("Cadence ×"), *(f"{r['cadence_factor']:.2f}" for r in table)]]
+    cells += [[f"{_(FIGURES[k].title)} ({_(FIGURES[k].unit)})",
                *(_cell(k, r["figures"][k]) for r in table)] for k in COMPARED]
     first = comparison.results[0]
-    facts = [f"{first.replications} replications per layout, seed {first.scenario.seed}, "
-             f"{first.scenario.horizon_days} days; brackets are P5{DASH}P95 over "
-             "replications (loss-at-risk: over bootstrap resamples).",
-             "Expected reach: mean daily brand reach without the events. SDI: reach lost in "
-             "a world without the layout's leader. Loss, recovery and loss-at-risk: under "
-             "the scenario's events against the same layout without them; n/a where an "
-             "event names an account the layout does not have. Monthly cost: the "
-             "sum of the accounts' costs. Definitions: docs/MODEL.md."]
+    facts = [_("{n} replications per layout, seed {seed}, {days} days; brackets are P5-P95 "
+               "over replications (loss-at-risk: over bootstrap resamples).").format(
+                 n=first.replications, seed=first.scenario.seed,
+                 days=first.scenario.horizon_days),
+             _("Expected reach: mean daily brand reach without the events. SDI: reach lost in "
+               "a world without the layout's leader. Loss, recovery and loss-at-risk: under "
+               "the scenario's events against the same layout without them; n/a where an "
+               "event names an account the layout does not have. Monthly cost: the sum of "
+               "the accounts' costs. Definitions: docs/MODEL.md.")]
     sections = [f"<h1>{escape(title)}</h1>",
                 f'<p class="headline">{escape(said[0])}</p>',
-                "<h2>Who wins on what</h2>",
+                heading(_("Who wins on what")),
                 "<ul>\n" + "\n".join(f"<li>{escape(s)}</li>" for s in said[1:]) + "\n</ul>",
-                "<h2>Figures</h2>", html_table(head, cells, cls="numbers"),
+                heading(_("Figures")),
+                html_table(head, cells, cls="numbers", text_columns=range(1, len(head))),
                 "\n".join(f'<p class="muted">{escape(f)}</p>' for f in facts),
-                "<h2>Charts</h2>", charts_html(charts, CAPTIONS)]
+                heading(_("Charts")),
+                charts_html(charts, {k: _(v) for k, v in CAPTIONS.items()})]
     return page(title, sections)

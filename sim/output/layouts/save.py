@@ -8,6 +8,7 @@ from typing import Any
 
 from sim.analysis.compare import COMPARED, Comparison
 from sim.analysis.recommend import TARGET_REACH_SHARE, Recommendation, candidate_row
+from sim.i18n import preferred
 from sim.output.files import atomic_dir, default_dir, write_json, write_rows
 from sim.output.layouts.charts import draw_comparison_charts, plot_search
 from sim.output.layouts.report import findings, render_comparison, rows
@@ -23,6 +24,12 @@ def save_comparison(comparison: Comparison, out_dir: str | Path | None = None) -
     ``out_dir`` (default ``outputs/<name>/compare``) atomically; returns the folder."""
     scenario = comparison.results[0].scenario
     out_dir = Path(out_dir) if out_dir is not None else default_dir(scenario) / "compare"
+    with preferred(scenario.outputs.lang):
+        return _save_comparison(comparison, out_dir)
+
+
+def _save_comparison(comparison: Comparison, out_dir: Path) -> Path:
+    scenario = comparison.results[0].scenario
     table = rows(comparison)
     with atomic_dir(out_dir, "compare") as tmp:
         write_rows(tmp / "comparison.csv", _csv_rows(table))

@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
-from sim.output.html import DASH, charts_html, html_table, page
+from sim.analysis.mitigate import lever_text
+from sim.i18n import N_, _, current
+from sim.output.html import DASH, charts_html, heading, html_table, page
+from sim.output.style import role_name
 from sim.runs.figures import FIGURES, RUN_FIGURES
 from sim.runs.results import RunResult
 
@@ -27,28 +30,39 @@ DEFAULT_THRESHOLD = 0.9
 FADING_POINTS, FADING_SHARE = 3.0, 0.75
 
 CHART_CAPTIONS: dict[str, str] = {
-    "reach": "Daily brand reach in people. Lines are means over replications, bands P5-P95. "
-             "The dashed line is the world without the leader; dotted lines mark the events.",
-    "trust": "Mean trust in the brand over all people (100% = untouched), baseline against "
-             "scenario, with the events.",
-    "dependency": "How much of brand reach hangs on the leader: the reach lost without the "
-                  "leader (SDI) and the leader's Shapley share, each with its P5-P95 range.",
-    "attribution": "Who carries reach: each account's Shapley reach (a person reached by "
-                   "several accounts counts once, split equally) and each role's share.",
-    "influence": "Who passes whose posts on: accounts sized by reach and coloured by role; "
-                 "arrows show amplification, thicker for more.",
-    "robustness": "Key players: the share of brand reach left when accounts are removed, "
+    "reach": N_("Daily brand reach in people (7-day average). Lines are means over "
+                "replications; the light bands are the replications' P5-P95, the dark ones "
+                "the mean's 95% interval. The dashed line is the world without the leader; "
+                "dotted lines mark the events."),
+    "trust": N_("Mean trust in the brand over all people (100% = untouched), baseline against "
+                "scenario, with the events; the axis starts at 80% or lower, so that a small "
+                "dip looks small."),
+    "dependency": N_("How much of brand reach hangs on the leader: the reach lost without the "
+                     "leader (SDI) and the leader's Shapley share, each with its P5-P95 range; "
+                     "the dotted line is half of brand reach."),
+    "attribution": N_("Who carries reach: each account's Shapley reach (a person reached by "
+                      "several accounts counts once, split equally), small accounts together "
+                      "by role; right, each role's share."),
+    "influence": N_("Who passes whose posts on: accounts sized by reach and coloured by role; "
+                 "arrows show amplification, thicker for more."),
+    "robustness": N_("Key players: the share of brand reach left when accounts are removed, "
                   "largest attribution first against random order (bands P5-P95 over "
                   "replications). Each account's own reach is taken as it was (the coverage "
-                  "view); the SDI above simulates the world without the leader in full.",
+                  "view); the SDI above simulates the world without the leader in full."),
 }
 
 EVENT_PHRASES: dict[str, str] = {
-    "exit": "the exit of {}", "scandal": "a scandal around {}",
-    "inactive": "the inactivity of {}", "ban": "a platform ban of {}",
-    "succession": "the succession by {}", "campaign": "a campaign by {}",
-    "crisis_response": "a crisis response by {}",
+    "exit": N_("the exit of {}"), "scandal": N_("a scandal around {}"),
+    "inactive": N_("the inactivity of {}"), "ban": N_("a platform ban of {}"),
+    "succession": N_("the succession by {}"), "campaign": N_("a campaign by {}"),
+    "crisis_response": N_("a crisis response by {}"),
 }
+EVENT_NAMES: dict[str, str] = {
+    "exit": N_("exit"), "scandal": N_("scandal"), "inactive": N_("inactive"),
+    "ban": N_("ban"), "succession": N_("succession"), "campaign": N_("campaign"),
+    "crisis_response": N_("crisis response"),
+}
+SENTENCE_GAP = {"en": " ", "zh": ""}  # between sentences (Chinese sets none)
 
 
 def headline(result: RunResult) -> str:
@@ -63,16 +77,17 @@ def headline(result: RunResult) -> str:
     Returns
     -------
     str
-        One or two sentences of plain text (not escaped); ranges in brackets are P5-P95.
+        One or two sentences of plain text (not escaped), in the current language
+        (:func:`sim.i18n.language`); ranges in brackets are P5-P95.
     """
     sentences = [_dependency_sentence(result)]
     if result.scenario.events:
         sentences.append(_event_sentence(result))
-    return " ".join(sentences)
+    return SENTENCE_GAP[current()].join(sentences)
 
 
 def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
-    """One self-contained HTML page describing a run.
+    """One self-contained HTML page describing a run, in the current language.
 
     Parameters
     ----------
@@ -87,21 +102,21 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
     str
         The HTML document; it references no file or address.
     """
-    title = f"Leader dependency: {result.scenario.name}"
+    title = _("Leader dependency: {name}").format(name=result.scenario.name)
     sections = [
         f"<h1>{escape(title)}</h1>",
         _paragraph(result.scenario.description, "muted"),
         _paragraph(headline(result), "headline"),
-        "<h2>Headline figures</h2>", _figures_table(result),
+        heading(_("Headline figures")), _figures_table(result),
         _uncertainty_table(result),
         _levers_table(result),
         _events_table(result),
-        "<h2>Charts</h2>", charts_html(charts, CHART_CAPTIONS),
-        "<h2>Who carries reach: per account</h2>", _account_table(result),
-        "<h2>Who carries reach: per role</h2>", _role_table(result),
-        "<h2>Assumptions</h2>", _assumptions(result),
-        "<h2>Run</h2>", _run_facts(result),
-        "<h2>Scenario as run</h2>", _scenario_yaml(result),
+        heading(_("Charts")), charts_html(charts, {k: _(v) for k, v in CHART_CAPTIONS.items()}),
+        heading(_("Who carries reach: per account")), _account_table(result),
+        heading(_("Who carries reach: per role")), _role_table(result),
+        heading(_("Assumptions")), _assumptions(result),
+        heading(_("Run")), _run_facts(result),
+        heading(_("Scenario as run")), _scenario_yaml(result),
     ]
     return page(title, sections)
 
@@ -112,12 +127,14 @@ def _dependency_sentence(result: RunResult) -> str:
     name = result.account_name(result.leader)
     share = _share_text(result.figures.get("leader_shapley_share"))
     sdi = _share_text(result.figures.get("sdi"))
-    text = (f"The leader account {name} carries {share} of brand reach" if share else
-            f"The share of brand reach carried by the leader account {name} could not be "
-            "estimated")
-    if sdi:
-        text += f"; without {name}, daily brand reach would be {sdi} lower"
-    return text + "."
+    if not share:
+        return _("The share of brand reach carried by the leader account {name} could not be "
+                 "estimated.").format(name=name)
+    if not sdi:
+        return _("The leader account {name} carries {share} of brand reach.").format(
+            name=name, share=share)
+    return _("The leader account {name} carries {share} of brand reach; without {name}, "
+             "daily brand reach would be {sdi} lower.").format(name=name, share=share, sdi=sdi)
 
 
 def _event_sentence(result: RunResult) -> str:
@@ -125,63 +142,73 @@ def _event_sentence(result: RunResult) -> str:
     events = sorted(result.scenario.events, key=lambda e: e.day)
     day = figures.get("first_event_day")
     day = events[0].day if day is None else day
-    what = EVENT_PHRASES.get(events[0].kind, events[0].kind + " of {}").format(
-        _target_name(result, events[0].target))
+    phrase = EVENT_PHRASES.get(events[0].kind)
+    what = (_(phrase) if phrase else events[0].kind).format(
+        target_name(result, events[0].target))
     later = len(events) - 1
-    more = f" (and {later} later event{'s' if later > 1 else ''})" if later else ""
+    when = (_("After {what} on day {day}") if not later else
+            _("After {what} on day {day} (and 1 later event)") if later == 1 else
+            _("After {what} on day {day} (and {later} later events)")).format(
+        what=what, day=day, later=later)
     lost = figures.get("cumulative_loss_pct") or {}
     if lost.get("mean") is None:
-        return f"After {what} on day {day}{more}, the loss of reach could not be estimated."
+        return _("{when}, the loss of reach could not be estimated.").format(when=when)
+    loss = f"{_num(lost['mean'])}%{_range(lost, '%')}"
     if abs(lost["mean"]) < 0.5:
-        return (f"After {what} on day {day}{more}, daily brand reach does not fall "
-                f"measurably (loss {_num(lost['mean'])}%{_range(lost, '%')}).")
-    horizon = result.scenario.horizon_days
-    text = (f"After {what} on day {day}{more}, daily brand reach is "
-            f"{_num(lost['mean'])}%{_range(lost, '%')} lower than without it, on average over "
-            f"days {day}-{horizon}; {_shape_clause(figures)}; {_recovery_clause(result, day)}.")
+        return _("{when}, daily brand reach does not fall measurably (loss {loss}).").format(
+            when=when, loss=loss)
+    text = _("{when}, daily brand reach is {loss} lower than without it, on average over "
+             "days {day}-{horizon}; {shape}; {recovery}.").format(
+        when=when, loss=loss, day=day, horizon=result.scenario.horizon_days,
+        shape=_shape_clause(figures), recovery=_recovery_clause(result, day))
     risk = figures.get("loss_at_risk") or {}
     if risk.get("value") is not None:
-        text += f" In 1 replication in 20 the loss exceeds {_num(risk['value'])}%."
+        text += SENTENCE_GAP[current()] + _(
+            "In 1 replication in 20 the loss exceeds {risk}%.").format(risk=_num(risk["value"]))
     return text
 
 
 def _shape_clause(figures: dict[str, Any]) -> str:
     """How the loss arrives and whether it fades, deepens or stays level."""
     onset = (figures.get("onset_days") or {}).get("p50")
-    arrives = ("" if onset is None else f"it arrives within {onset:.0f} days " if onset <= 14
-               else f"it builds up over about {onset:.0f} days ")
     early = (figures.get("early_loss_pct") or {}).get("mean")
     late = (figures.get("late_loss_pct") or {}).get("mean")
     if early is None or late is None:
-        return arrives.rstrip()
-    joint = "and " if arrives else ""
+        return _("its course could not be estimated")
+    values = {"early": _num(early), "late": _num(late)}
     if early - late >= FADING_POINTS and late < FADING_SHARE * early:
-        return (f"{arrives}{joint}fades, from {_num(early)}% in the first 30 days to "
-                f"{_num(late)}% in the last 90")
-    if late - early >= FADING_POINTS and early < FADING_SHARE * late:
-        return (f"{arrives}{joint}deepens, from {_num(early)}% in the first 30 days to "
-                f"{_num(late)}% in the last 90")
-    return f"{arrives}{joint}stays about level ({_num(early)}% in the first 30 days, " \
-           f"{_num(late)}% in the last 90)"
+        shape = _("fades, from {early}% in the first 30 days to {late}% in the last 90")
+    elif late - early >= FADING_POINTS and early < FADING_SHARE * late:
+        shape = _("deepens, from {early}% in the first 30 days to {late}% in the last 90")
+    else:
+        shape = _("stays about level ({early}% in the first 30 days, {late}% in the last 90)")
+    shape = shape.format(**values)
+    if onset is None:
+        return shape
+    arrives = (_("it arrives within {days} days and {shape}") if onset <= 14 else
+               _("it builds up over about {days} days and {shape}"))
+    return arrives.format(days=f"{onset:.0f}", shape=shape)
 
 
 def _recovery_clause(result: RunResult, day: int) -> str:
     figures = result.figures
-    level = (f"{_threshold(figures):.0%} of baseline (as a "
-             f"{result.scenario.outputs.smoothing_days}-day average)")
+    level = _("{threshold} of baseline (as a {days}-day average)").format(
+        threshold=f"{_threshold(figures):.0%}", days=result.scenario.outputs.smoothing_days)
     recovery = figures.get("recovery_days") or {}
     recovered = figures.get("recovered_share")
-    share = ("" if recovered is None
-             else f" ({recovered:.0%} of replications recover within the horizon)")
+    share = ("" if recovered is None else _(
+        " ({share} of replications recover within the horizon)").format(
+        share=f"{recovered:.0%}"))
     if figures.get("p_below") == 0:
-        return f"reach stays above {level} in every replication"
+        return _("reach stays above {level} in every replication").format(level=level)
     if recovery.get("mean") is not None:
-        return f"reach is back to {level} by day {day + recovery['mean']:.0f}"
+        return _("reach is back to {level} by day {day}").format(
+            level=level, day=f"{day + recovery['mean']:.0f}")
     if recovery.get("p50") is not None:
-        return (f"reach is back to {level} by day {day + recovery['p50']:.0f} in half of the "
-                f"replications{share}")
-    return (f"reach is not back to {level} within the {result.scenario.horizon_days} days "
-            f"simulated{share}")
+        return _("reach is back to {level} by day {day} in half of the replications"
+                 ).format(level=level, day=f"{day + recovery['p50']:.0f}") + share
+    return _("reach is not back to {level} within the {days} days simulated").format(
+        level=level, days=result.scenario.horizon_days) + share
 
 
 def _threshold(figures: dict[str, Any]) -> float:
@@ -211,9 +238,10 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 or x == 0 else f"{x:.1f}"
 
 
-def _target_name(result: RunResult, target: str) -> str:
+def target_name(result: RunResult, target: str) -> str:
+    """An event target as a reader calls it: an account by its name, a role by its word."""
     if target.startswith("role:"):
-        return f"the {target[5:].replace('_', ' ')} accounts"
+        return _("the {role} accounts").format(role=role_name(target[5:]))
     return result.account_name(target)
 
 
@@ -229,23 +257,27 @@ def _figures_table(result: RunResult) -> str:
     for key in RUN_FIGURES:
         if key in figures:
             stats, h = figures[key] or {}, FIGURES[key]
-            rows.append([h.label, h.unit] + [h.text(stats.get(s))
-                                             for s in ("mean", "p5", "p50", "p95")])
+            rows.append([_(h.label), _(h.unit)] + [h.text(stats.get(s))
+                                                   for s in ("mean", "p5", "p50", "p95")])
     threshold = _threshold(figures)
-    scalars = [("p_below", f"Probability that daily reach falls below {threshold:.0%} of "
-                "baseline", "probability"),
-               ("recovered_share", f"Replications back to {threshold:.0%} of baseline within "
-                "the horizon", "share"),
-               ("first_event_day", "First event", "day")]
+    level = f"{threshold:.0%}"
+    scalars = [("p_below", _("Probability that daily reach falls below {level} of "
+                             "baseline").format(level=level), _("probability")),
+               ("recovered_share", _("Replications back to {level} of baseline within "
+                                     "the horizon").format(level=level), _("share")),
+               ("first_event_day", _("First event"), _("day"))]
     for key, label, unit in scalars:
         if key in figures:
             value = figures[key]
             text = DASH if value is None else (
-                f"day {value}" if unit == "day" else f"{value * 100:.1f}%")
+                _("day {day}").format(day=value) if key == "first_event_day"
+                else f"{value * 100:.1f}%")
             rows.append([label, unit, text, "", "", ""])
-    return html_table(["Figure", "Unit", "Mean", "P5", "P50", "P95"], rows, cls="numbers") + (
-        f'<p class="muted">P5 and P95: 5th and 95th percentiles over {result.replications} '
-        f"replications. {DASH}: not available.</p>")
+    return html_table([_("Figure"), _("Unit"), _("Mean"), "P5", "P50", "P95"], rows,
+                      cls="numbers") + (
+        '<p class="muted">' + escape(_("P5 and P95: 5th and 95th percentiles over {n} "
+                                       "replications. {dash}: not available.").format(
+            n=result.replications, dash=DASH)) + "</p>")
 
 
 def _uncertainty_table(result: RunResult) -> str:
@@ -279,21 +311,22 @@ def _levers_table(result: RunResult) -> str:
     rows = []
     for lever in result.levers:
         nothing = lever.key == "do_nothing"
-        rows.append([lever.title, lever.what, _pct_range(lever.sdi, 100),
+        rows.append([*lever_text(lever.key, lever.params), _pct_range(lever.sdi, 100),
                      _pct_range(lever.loss), DASH if nothing else _signed(lever.loss_change),
                      DASH if nothing else _signed(lever.reach_after),
                      f"{lever.extra_cost:+,.0f}" if not nothing else "0"])
     n = result.levers[0].replications
-    return ("<h2>What would reduce it</h2><p>Each lever is the scenario with one change made "
-            f"from day 0, run for the same {n} replications as doing nothing on the same world "
-            "(common random numbers: the changes are read pair by pair, so their ranges are "
-            "narrower than the figures'). Loss: reach lost after the first event against the "
-            "same matrix without the events. Reach after the event: the change of daily "
-            "reach with the events, against doing nothing. Cost: extra monthly spend "
-            "(currency units; an account's cost scales with its posting rate).</p>"
-            + html_table(["Lever", "What it does", "SDI", "Loss", "Loss change (points)",
-                          "Reach after the event (% change)", "Extra cost / month"], rows,
-                         cls="numbers"))
+    return (heading(_("What would reduce it")) + "<p>" + escape(_(
+        "Each lever is the scenario with one change made from day 0, run for the same {n} "
+        "replications as doing nothing on the same world (common random numbers: the changes "
+        "are read pair by pair, so their ranges are narrower than the figures'). Loss: reach "
+        "lost after the first event against the same matrix without the events. Reach after "
+        "the event: the change of daily reach with the events, against doing nothing. Cost: "
+        "extra monthly spend (currency units; an account's cost scales with its posting "
+        "rate).").format(n=n)) + "</p>"
+            + html_table([_("Lever"), _("What it does"), "SDI", _("Loss"),
+                          _("Loss change (points)"), _("Reach after the event (% change)"),
+                          _("Extra cost / month")], rows, cls="numbers", text_columns=(1,)))
 
 
 def _pct_range(stats: dict[str, float | None], scale: float = 1.0) -> str:
@@ -307,33 +340,37 @@ def _signed(stats: dict[str, float | None]) -> str:
     mean, p5, p95 = stats.get("mean"), stats.get("p5"), stats.get("p95")
     if mean is None:
         return DASH
-    return f"{mean:+.1f} ({p5:+.1f} to {p95:+.1f})"
+    return _("{mean} ({low} to {high})").format(mean=f"{mean:+.1f}", low=f"{p5:+.1f}",
+                                                 high=f"{p95:+.1f}")
 
 
 def _events_table(result: RunResult) -> str:
     events = sorted(result.scenario.events, key=lambda e: e.day)
     if not events:
         return ""
-    rows = [(e.day, e.kind.replace("_", " "), _target_name(result, e.target),
+    rows = [(e.day, _(EVENT_NAMES.get(e.kind, e.kind)), target_name(result, e.target),
              DASH if getattr(e, "duration_days", None) is None else e.duration_days, e.note)
             for e in events]
-    return "<h2>Events simulated</h2>\n" + html_table(
-        ["Day", "Event", "Account", "Duration (days)", "Note"], rows, cls="settings")
+    return heading(_("Events simulated")) + "\n" + html_table(
+        [_("Day"), _("Event"), _("Account"), _("Duration (days)"), _("Note")], rows,
+        cls="settings")
 
 
 def _account_table(result: RunResult) -> str:
     rows, classes = [], []
     for r in result.attribution():
         is_leader = r["id"] == result.leader
-        rows.append([r["label"] + (" (leader)" if is_leader else ""), r["id"], r["role"],
+        rows.append([result.account_name(r["id"]) + (_(" (leader)") if is_leader else ""),
+                     r["id"],
+                     role_name(r["role"]),
                      f"{r['shapley_reach']:,.0f}",
                      f"{r['shapley_p5']:,.0f}{DASH}{r['shapley_p95']:,.0f}",
                      f"{r['share'] * 100:.1f}%",
                      f"{r['share_p5'] * 100:.1f}{DASH}{r['share_p95'] * 100:.1f}%",
                      f"{r['exclusive_reach']:,.0f}"])
         classes.append("leader" if is_leader else "")
-    head = ["Account", "Id", "Role", "Shapley reach (people/day)", "P5-P95", "Share of reach",
-            "P5-P95", "Exclusive reach (people/day)"]
+    head = [_("Account"), _("Id"), _("Role"), _("Shapley reach (people/day)"), "P5-P95",
+            _("Share of reach"), "P5-P95", _("Exclusive reach (people/day)")]
     return html_table(head, rows, classes, cls="numbers")
 
 
@@ -341,11 +378,11 @@ def _role_table(result: RunResult) -> str:
     rows = []
     for r in result.role_attribution():
         share = {k: (None if v is None else v * 100) for k, v in r["share"].items()}
-        rows.append([r["role"].replace("_", " "), r["accounts"], f"{r['shapley_reach']:,.0f}",
+        rows.append([role_name(r["role"]), r["accounts"], f"{r['shapley_reach']:,.0f}",
                      DASH if share["mean"] is None else f"{share['mean']:.1f}%",
                      _interval(share, "%") or DASH, f"{r['exclusive_reach']:,.0f}"])
-    head = ["Role", "Accounts", "Shapley reach (people/day)", "Share of reach", "P5-P95",
-            "Exclusive reach (people/day)"]
+    head = [_("Role"), _("Accounts"), _("Shapley reach (people/day)"), _("Share of reach"),
+            "P5-P95", _("Exclusive reach (people/day)")]
     return html_table(head, rows, cls="numbers")
 
 
@@ -353,18 +390,23 @@ def _assumptions(result: RunResult) -> str:
     scenario = result.scenario
     seed = result.meta.get("seed")
     items = [
-        f"Scale: one simulated user stands for {result.scale:,.1f} real people "
-        f"({result.n_users:,} simulated users); every reach figure is in real people.",
-        f"Horizon: {scenario.horizon_days} days; {result.replications} Monte Carlo "
-        f"replications; root seed {scenario.seed if seed is None else seed}.",
-        f"Recovery threshold: {_threshold(result.figures):.0%} of baseline reach; trough and "
-        f"recovery are read on a {scenario.outputs.smoothing_days}-day trailing average of "
-        "daily reach.",
+        _("Scale: one simulated user stands for {scale} real people ({users} simulated "
+          "users); every reach figure is in real people.").format(
+            scale=f"{result.scale:,.1f}", users=f"{result.n_users:,}"),
+        _("Horizon: {days} days; {n} Monte Carlo replications; root seed {seed}.").format(
+            days=scenario.horizon_days, n=result.replications,
+            seed=scenario.seed if seed is None else seed),
+        _("Recovery threshold: {level} of baseline reach; the loss's onset and recovery are "
+          "read on a {days}-day trailing average of daily reach, the deepest loss on a "
+          "30-day one.").format(level=f"{_threshold(result.figures):.0%}",
+                                days=scenario.outputs.smoothing_days),
         *_scale_notes(result),
-        "Every mechanism and default, with its unit and source, is stated in docs/MODEL.md.",
+        _("Every mechanism and default, with its unit and source, is stated in "
+          "docs/MODEL.md."),
     ]
     return ("<ul>\n" + "\n".join(f"<li>{escape(i)}</li>" for i in items) + "\n</ul>\n"
-            "<h3>Day-to-day dynamics</h3>\n" + _settings_table(scenario.dynamics))
+            + heading(_("Day-to-day dynamics"), 3) + "\n"
+            + _settings_table(scenario.dynamics))
 
 
 def _scale_notes(result: RunResult) -> list[str]:
@@ -405,21 +447,23 @@ def _settings_table(section: Any) -> str:
     fields = type(section).model_fields
     rows = [(name, DASH if value is None else value, fields[name].description or "")
             for name, value in section.model_dump(mode="json").items()]
-    return html_table(["Parameter", "Value", "Meaning"], rows, cls="settings")
+    return html_table([_("Parameter"), _("Value"), _("Meaning")], rows, cls="settings")
 
 
 def _run_facts(result: RunResult) -> str:
     meta = result.meta
     versions = meta.get("versions") or {}
-    rows = [("Command", meta.get("command")), ("Scenario file", meta.get("source")),
-            ("Scenario file SHA-256", meta.get("file_sha256")),
-            ("Wall time", None if meta.get("wall_time_s") is None
+    rows = [(_("Command"), meta.get("command")), (_("Scenario file"), meta.get("source")),
+            (_("Scenario file SHA-256"), meta.get("file_sha256")),
+            (_("Wall time"), None if meta.get("wall_time_s") is None
              else f"{meta['wall_time_s']:.1f} s"),
-            ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or None)]
-    return html_table(["Fact", "Value"], [(k, DASH if v is None else v) for k, v in rows],
-                  cls="settings")
+            (_("Versions"), ", ".join(f"{k} {v}" for k, v in versions.items()) or None)]
+    return html_table([_("Fact"), _("Value")], [(k, DASH if v is None else v) for k, v in rows],
+                      cls="settings")
 
 
 def _scenario_yaml(result: RunResult) -> str:
     text = yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False, allow_unicode=True)
-    return f"<pre>{escape(text)}</pre>"
+    summary = _("{lines} lines of YAML: the scenario with every default filled in "
+                "(open to read)").format(lines=text.count("\n"))
+    return f"<details><summary>{escape(summary)}</summary><pre>{escape(text)}</pre></details>"

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.i18n import preferred
 from sim.output.analysis.report import add_analyses
 from sim.output.files import atomic_dir, default_dir, output_kind, write_json, write_rows
 from sim.output.run.charts import draw_charts
@@ -24,7 +25,8 @@ def save_run(result: RunResult, out_dir: str | Path | None = None) -> Path:
     """Write every output of ``result`` into ``out_dir`` (default :func:`default_dir`)
     atomically; returns the folder."""
     out_dir = Path(out_dir) if out_dir is not None else default_dir(result)
-    with atomic_dir(out_dir, "run", _run_facts(result)) as tmp:
+    with preferred(result.scenario.outputs.lang), \
+            atomic_dir(out_dir, "run", _run_facts(result)) as tmp:
         write_json(tmp / "summary.json", summary(result))
         _write_timeseries(tmp / "timeseries.csv", result)
         write_rows(tmp / "attribution.csv", result.attribution())
