@@ -31,6 +31,8 @@ from rich.table import Table
 
 from sim.analysis.calibrate import calibrate as fit_data
 from sim.analysis.compare import compare as run_compare
+from sim.analysis.drivers import driver_title
+from sim.analysis.drivers import drivers as find_drivers
 from sim.analysis.mitigate import lever_text, mitigate
 from sim.analysis.recommend import recommend as search
 from sim.analysis.sensitivity import ANALYSED
@@ -197,11 +199,7 @@ def run(
         result = simulate(file, replications=replications, seed=seed, workers=workers,
                           scheduler=scheduler or dask, check_memory=not no_memory_check,
                           progress=progress)
-        if result.scenario.events and result.scenario.outputs.mitigation_replications:
-            progress(description="mitigation levers")
-            result = dataclasses.replace(result, levers=tuple(mitigate(
-                result, file.parent, result.scenario.outputs.mitigation_replications,
-                workers=workers, progress=progress)))
+        result = _what_to_do(file, result, workers, progress)
         progress(description="writing outputs")
         with _reader(lang):
             folder = save(result, target)
@@ -217,6 +215,25 @@ class Folded(Table):
 
     def add_column(self, *args: Any, **kwargs: Any) -> None:
         super().add_column(*args, **{"overflow": "fold", **kwargs})
+
+
+def _what_to_do(file: Path, result: Any, workers: int | None,
+                progress: Callable[..., None]) -> Any:
+    """With events: the result with what drives its headline and what would reduce it."""
+    outputs = result.scenario.outputs
+    if not result.scenario.events:
+        return result
+    if outputs.driver_replications:
+        progress(description="what drives it")
+        result = dataclasses.replace(result, drivers=tuple(find_drivers(
+            result, load_scenario(file), file.parent, outputs.driver_replications,
+            workers=workers, progress=progress)))
+    if outputs.mitigation_replications:
+        progress(description="mitigation levers")
+        result = dataclasses.replace(result, levers=tuple(mitigate(
+            result, file.parent, outputs.mitigation_replications, workers=workers,
+            progress=progress)))
+    return result
 
 
 def _reader(lang: Any) -> AbstractContextManager[None]:
@@ -240,6 +257,7 @@ def _print_figures(result: Any) -> None:
             table.add_row(_(h.title), _(h.unit), *(h.text(v[k]) for k in STATS))
         out.print(table)
         _print_parameter_uncertainty(result)
+        _print_drivers(result)
         _print_levers(result)
 
 
@@ -251,6 +269,17 @@ def _print_parameter_uncertainty(result: Any) -> None:
                   f"(P5-P95 {h.text(drawn['p5'])} to {h.text(drawn['p95'])}); at the "
                   f"calibrated values alone: {h.text(alone['mean'])} (P5-P95 "
                   f"{h.text(alone['p5'])} to {h.text(alone['p95'])})", highlight=False)
+
+
+def _print_drivers(result: Any) -> None:
+    if not result.drivers:
+        return
+    moves = [_("{input}: SDI {low} to {high}").format(
+        input=driver_title(d.key, d.name), low=f"{100 * d.sdi[0]:.0f}%",
+        high=f"{100 * d.sdi[1]:.0f}%") for d in result.drivers[:3]
+        if None not in d.sdi]
+    out.print(_("What drives it (each input at 2/3 and 1.5 times its value): {moves}.").format(
+        moves="; ".join(moves)), highlight=False, markup=False)
 
 
 def _print_levers(result: Any) -> None:

@@ -68,7 +68,7 @@ def test_run_writes_every_output(scenario_file, tmp_path):
     header = (out / "timeseries.csv").read_text().splitlines()[0]
     assert header.startswith("day,variant,reach_mean,reach_p5,reach_p50,reach_p95,"
                              "impressions_mean,trust_mean,followers_brand")
-    assert "sdi" in printed and "report" in printed
+    assert "SDI" in printed and "report" in printed
 
 
 def test_same_seed_and_any_workers_give_identical_files(scenario_file, tmp_path):

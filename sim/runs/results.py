@@ -18,7 +18,7 @@ from sim.runs.figures import RUN_FIGURES
 from sim.runs.metrics import summarize
 from sim.scenario.schema import ROLES, Scenario
 
-__all__ = ["VARIANTS", "LeverOutcome", "RunResult", "summary"]
+__all__ = ["VARIANTS", "DriverOutcome", "LeverOutcome", "RunResult", "summary"]
 
 VARIANTS: tuple[str, ...] = ("baseline", "scenario", "no_leader")
 MEMBER_NAMES: dict[str, str] = {  # a layout's numbered accounts, as a reader calls them
@@ -44,6 +44,23 @@ class LeverOutcome:
     loss_change: dict[str, float | None]
     reach_after: dict[str, float | None]
     extra_cost: float
+
+
+@dataclass(frozen=True)
+class DriverOutcome:
+    """One input of the headline moved one at a time (:mod:`sim.analysis.drivers`): its
+    key and the account it is about, where its value comes from (``calibrated``,
+    ``scenario`` or ``default``), its value and the two values run, and the mean SDI (share)
+    and loss (%) at each of those."""
+
+    key: str
+    name: str
+    source: str
+    value: float
+    low: float
+    high: float
+    sdi: tuple[float | None, float | None]
+    loss: tuple[float | None, float | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +107,9 @@ class RunResult:
     levers : list of LeverOutcome
         Mitigation levers run on the same world (:mod:`sim.analysis.mitigate`); empty
         unless asked for.
+    drivers : list of DriverOutcome
+        The inputs that move the headline, one at a time (:mod:`sim.analysis.drivers`);
+        empty unless asked for.
     """
 
     scenario: Scenario
@@ -108,6 +128,7 @@ class RunResult:
     figures: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     levers: tuple[LeverOutcome, ...] = ()
+    drivers: tuple[DriverOutcome, ...] = ()
 
     def account_name(self, account_id: str) -> str:
         """How an account is called for a reader, in the current language: its label, else
@@ -205,4 +226,6 @@ def summary(result: RunResult) -> dict[str, Any]:
            if "fixed_parameters" in result.meta else {}),
         **({"levers": [dataclasses.asdict(lever) for lever in result.levers]}
            if result.levers else {}),
+        **({"drivers": [dataclasses.asdict(d) for d in result.drivers]}
+           if result.drivers else {}),
     }

@@ -537,6 +537,11 @@ class Outputs(_Model):
     charts: list[Literal["png", "svg"]] = Field(
         default_factory=lambda: ["png", "svg"], description="Chart formats. Default png, svg.")
     report: bool = Field(True, description="Write the HTML report. Default true.")
+    driver_replications: int = Field(
+        1, ge=0, le=1000, description="Replications of each run `riskmodel run` makes to "
+        "find what drives the headline: the strongman's inputs one at a time at 2/3 and 1.5 "
+        "times their value, on the same world (common random numbers make one enough to rank "
+        "them); 0: none. Only for scenarios with events. Default 1.")
     lang: Literal["en", "zh"] = Field(
         "en", description="Language of the report, the charts and the printed headline: en "
         "(English) or zh (Chinese). Default en.")

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from sim.analysis.drivers import SOURCES, driver_title
 from sim.analysis.mitigate import lever_text
 from sim.i18n import N_, _, current
 from sim.output.html import DASH, charts_html, heading, html_table, page
@@ -109,6 +110,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         _paragraph(headline(result), "headline"),
         heading(_("Headline figures")), _figures_table(result),
         _uncertainty_table(result),
+        _drivers_table(result),
         _levers_table(result),
         _events_table(result),
         heading(_("Charts")), charts_html(charts, {k: _(v) for k, v in CHART_CAPTIONS.items()}),
@@ -301,6 +303,32 @@ def _uncertainty_table(result: RunResult) -> str:
             "the first range is much wider, the parameters' uncertainty drives it.</p>"
             + html_table(["Figure", "Unit", "Mean", "P5 to P95", "Mean, values fixed",
                           "P5 to P95, values fixed"], rows, cls="numbers"))
+
+
+def _drivers_table(result: RunResult) -> str:
+    """What drives the headline: each input at 2/3 and 1.5 times its value, the SDI and
+    loss there, and where its value comes from."""
+    if not result.drivers:
+        return ""
+    rows = [[driver_title(d.key, d.name), _(SOURCES[d.source]), _value(d.key, d.value),
+             f"{_value(d.key, d.low)} / {_value(d.key, d.high)}",
+             " / ".join(DASH if x is None else f"{100 * x:.1f}%" for x in d.sdi),
+             " / ".join(DASH if x is None else f"{x:.1f}%" for x in d.loss)]
+            for d in result.drivers]
+    n = min(result.scenario.outputs.driver_replications, result.replications)
+    return (heading(_("What drives it")) + "<p>" + escape(_(
+        "The strongman's inputs moved one at a time to 2/3 and 1.5 times their value, each run "
+        "for {n} replications on the same world (common random numbers), largest swing of "
+        "SDI first. An input from a role default is an assumption: where it moves the "
+        "headline most, measure it first (riskmodel calibrate).").format(n=n)) + "</p>"
+            + html_table([_("Input"), _("Source"), _("Value"), _("Run at"),
+                          _("SDI at 2/3 / 1.5"), _("Loss at 2/3 / 1.5")], rows,
+                         cls="numbers", text_columns=(1,)))
+
+
+def _value(key: str, value: float) -> str:
+    return (f"{value:,.0f}" if key == "followers" else f"{value:.2f}"
+            if key == "posts_per_day" else f"{value:.3g}")
 
 
 def _levers_table(result: RunResult) -> str:
