@@ -59,14 +59,19 @@ def test_every_message_has_a_chinese_translation_with_its_placeholders():
             assert _fields(message.id) == _fields(message.string), message.id
 
 
-def test_chinese_charts_draw_every_glyph(small_run, tmp_path):
-    """Every chart of a run and of a comparison, drawn in Chinese, raises no missing-glyph
-    warning (matplotlib warns ``Glyph ... missing from font(s)``)."""
-    layouts = compare(Scenario.model_validate(copy.deepcopy(SMALL) | {
+@pytest.fixture(scope="module")
+def layouts():
+    """The scenario's own layout against one without the founder (whose exit is n/a)."""
+    return compare(Scenario.model_validate(copy.deepcopy(SMALL) | {
         "replications": 2, "events": EVENTS[1:],
         "variants": [{"name": "own"}, {"name": "brand_only", "matrix": {
             "layout": "1+3+0+4", "leader": None, "accounts": []}, "amplification": []}]}),
         workers=1)
+
+
+def test_chinese_charts_draw_every_glyph(small_run, layouts, tmp_path):
+    """Every chart of a run and of a comparison, drawn in Chinese, raises no missing-glyph
+    warning (matplotlib warns ``Glyph ... missing from font(s)``)."""
     with language("zh"), warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*missing from font")
         for plot in charts(small_run).values():
@@ -119,11 +124,13 @@ def test_lang_option_and_scenario_key_choose_the_language(tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_reports_fit_the_page_and_load_their_charts(small_run, tmp_path, lang):
-    """At 1280 px no table of the run report is wider than the page, and every chart loads
-    (headless Chromium)."""
+def test_reports_fit_the_page_and_load_their_charts(small_run, layouts, tmp_path, lang):
+    """At 1280 px no table of the run or the compare report is wider than the page, and
+    every chart loads (headless Chromium)."""
     with language(lang):
-        report = save(small_run, tmp_path / lang) / "report.html"
-    assert tables_wider_than_the_page(Path(report)) == []
-    loaded, total = images_loaded(Path(report))
-    assert loaded == total > 0
+        reports = [save(small_run, tmp_path / lang) / "report.html",
+                   save(layouts, tmp_path / f"compare_{lang}") / "report.html"]
+    for report in reports:
+        assert tables_wider_than_the_page(Path(report)) == [], report.parent.name
+        loaded, total = images_loaded(Path(report))
+        assert loaded == total > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,20 @@ def test_every_bundled_scenario_runs_and_its_report_opens(path, tmp_path):
     """Each bundled scenario as shipped (2 replications to keep it short); its report
     shows every image in a real browser."""
     out = tmp_path / path.stem
-    _run(str(path), "--out", str(out), "--replications", "2", "--workers", "2")
+    printed = _run(str(path), "--out", str(out), "--replications", "2", "--workers", "2")
     loaded, total = images_loaded(out / "report.html")
     assert total >= 4 and loaded == total
+    assert "low around" not in printed  # a flat loss has no day of a low (noise)
+    summary = json.loads((out / "summary.json").read_text())
+    if path.stem == "founder_exit":  # the headline's loss is the loss, in its interval
+        loss = summary["metrics"]["cumulative_loss_pct"]
+        said = float(re.search(r"daily brand reach is (\d+)%", " ".join(printed.split()))[1])
+        assert said == round(loss["mean"]) and loss["p5"] - 1 <= said <= loss["p95"] + 1
+        levers = [lv["key"] for lv in summary["levers"]]
+        assert levers[0] == "do_nothing" and len(levers) >= 3  # doing nothing and 2 levers
+        assert all(lv["extra_cost"] >= 0 and lv["sdi"]["mean"] is not None
+                   for lv in summary["levers"])
+        assert "What would reduce it" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_python_api_runs_a_file_and_plots(scenario_file, tmp_path):

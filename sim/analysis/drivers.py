@@ -25,8 +25,8 @@ SHARES = ("overlap", "unfollow_share", "reach_rate")  # at most 1
 TITLES: dict[str, str] = {
     "followers": N_("{name}'s followers"), "reach_rate": N_("{name}'s reach rate"),
     "posts_per_day": N_("{name}'s posts per day"), "overlap": N_("{name}'s overlap with the brand"),
-    "unfollow_share": N_("followers who unfollow the brand when {name} leaves"),
-    "brand_reach_rate": N_("the brand account's reach rate"),
+    "unfollow_share": N_("Followers who unfollow the brand when {name} leaves"),
+    "brand_reach_rate": N_("The brand account's reach rate"),
 }
 SOURCES: dict[str, str] = {"calibrated": N_("calibrated from the company's data"),
                            "scenario": N_("set in the scenario"),

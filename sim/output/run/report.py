@@ -316,11 +316,13 @@ def _drivers_table(result: RunResult) -> str:
              " / ".join(DASH if x is None else f"{x:.1f}%" for x in d.loss)]
             for d in result.drivers]
     n = min(result.scenario.outputs.driver_replications, result.replications)
+    runs = (_("one replication each") if n == 1 else
+            _("{n} replications each").format(n=n))
     return (heading(_("What drives it")) + "<p>" + escape(_(
-        "The strongman's inputs moved one at a time to 2/3 and 1.5 times their value, each run "
-        "for {n} replications on the same world (common random numbers), largest swing of "
-        "SDI first. An input from a role default is an assumption: where it moves the "
-        "headline most, measure it first (riskmodel calibrate).").format(n=n)) + "</p>"
+        "The strongman's inputs moved one at a time to 2/3 and 1.5 times their value, on the "
+        "same world ({runs}; common random numbers), largest swing of SDI first. An input "
+        "from a role default is an assumption: where it moves the headline most, measure it "
+        "first (riskmodel calibrate).").format(runs=runs)) + "</p>"
             + html_table([_("Input"), _("Source"), _("Value"), _("Run at"),
                           _("SDI at 2/3 / 1.5"), _("Loss at 2/3 / 1.5")], rows,
                          cls="numbers", text_columns=(1,)))
