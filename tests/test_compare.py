@@ -72,7 +72,8 @@ def test_events_on_missing_accounts_do_not_happen(three):
     assert three.results[brand].scenario.events == []
     for key in EVENT_FIGURES:
         assert three.figures()[brand][key] == not_applicable()
-    assert "founder" in three.layouts[brand].skipped[0]
+    assert three.layouts[brand].skipped[0] == {"kind": "exit", "target": "founder", "day": 60,
+                                               "missing": ["founder"]}
     founder = three.names.index("founder_centric")
     assert three.figures()[founder]["cumulative_loss_pct"]["mean"] > 10
     assert not three.efficient("loss_at_risk")[brand]

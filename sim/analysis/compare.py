@@ -54,7 +54,7 @@ class Layout:
     description: str
     scenario: Scenario
     cadence: float  # multiplier applied to every account's posting rate (and cost)
-    skipped: tuple[str, ...] = ()  # events that name accounts this layout lacks
+    skipped: tuple[dict[str, Any], ...] = ()  # events naming accounts this layout lacks
 
 
 def monthly_cost(scenario: Scenario) -> float:
@@ -169,17 +169,19 @@ def prepare(base: Scenario, variants: Sequence[Variant], base_dir: str | Path = 
     return layouts
 
 
-def applicable_events(events: Sequence[Event], scenario: Scenario) -> tuple[list[Event], list[str]]:
+def applicable_events(events: Sequence[Event], scenario: Scenario
+                      ) -> tuple[list[Event], list[dict[str, Any]]]:
     """The events whose accounts (targets, a succession's predecessor) the scenario's
-    matrix has, and a note for each of the others, which do not happen to it."""
+    matrix has, and for each of the others, which do not happen to it, its kind, target,
+    day and the accounts the layout lacks."""
     accounts = expand_accounts(scenario.matrix)
     kept, skipped = [], []
     for e in events:
         names = [e.target] + ([e.predecessor] if getattr(e, "predecessor", None) else [])
         missing = [n for n in names if not select(n, accounts)]
         if missing:
-            skipped.append(f"{e.kind} of {e.target} on day {e.day}: the layout has no "
-                           f"{' or '.join(missing)}")
+            skipped.append({"kind": e.kind, "target": e.target, "day": e.day,
+                            "missing": missing})
         else:
             kept.append(e)
     return kept, skipped

@@ -15,6 +15,7 @@ import numpy as np
 from sim.analysis.compare import COMPARED, Comparison, posts_per_day
 from sim.i18n import N_, _, current
 from sim.output.html import DASH, charts_html, heading, html_table, page
+from sim.output.run.report import EVENT_NAMES
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
 __all__ = ["CAPTIONS", "findings", "render_comparison", "rows"]
@@ -78,8 +79,11 @@ def findings(comparison: Comparison) -> list[str]:
         names = [r["variant"] for r in table if r[f"efficient_reach_vs_{key}"]]
         out.append(_("Pareto-efficient on {what}: {names}.").format(
             what=what, names=", ".join(names) or _("none")))
-    out += [_("{name}: not simulated for it: {note}.").format(name=lay.name, note=note)
-            for lay in comparison.layouts for note in lay.skipped]
+    out += [_("{name}: not simulated for it: {event} of {target} on day {day}; the layout "
+              "has no {missing}.").format(name=lay.name, event=_(EVENT_NAMES[e["kind"]]),
+                                          target=e["target"], day=e["day"],
+                                          missing=" / ".join(e["missing"]))
+            for lay in comparison.layouts for e in lay.skipped]
     return out
 
 
