@@ -183,6 +183,18 @@ def draw_comparison_charts(comparison: Comparison, out_dir: Path,
             for name, plot in plots.items()}
 
 
+PICK_OFFSETS = ((12, 16), (12, -26))  # label offsets of the picks, points: apart from each other
+
+
+def _picked(rec: Recommendation) -> dict[int, list[str]]:
+    """The recommended candidates by index, each with its tags (one label for a layout
+    that is both the best and the cheapest)."""
+    out: dict[int, list[str]] = {}
+    for tag, pick in rec.picks().items():
+        out.setdefault(rec.candidates.index(pick), []).append(tag)
+    return out
+
+
 def plot_search(rec: Recommendation) -> Figure:
     """Every layout the search evaluated: expected reach against SDI and against loss,
     coloured by monthly cost; the Pareto frontier outlined and the recommended layouts
@@ -203,11 +215,10 @@ def plot_search(rec: Recommendation) -> Figure:
         scatter = ax.scatter(risk[on], reach[on], c=cost[on], cmap="viridis", s=90,
                              edgecolors="black", linewidths=1.2, vmin=cost.min(),
                              vmax=cost.max())
-        for tag, pick in rec.picks().items():
-            i = c.index(pick)
-            ax.annotate(f"{tag}: {pick.label}", (risk[i], reach[i]), xytext=(10, -14),
-                        textcoords="offset points", fontsize=9, fontweight="bold",
-                        arrowprops={"arrowstyle": "-", "color": "#333333"})
+        for (i, tags), offset in zip(_picked(rec).items(), PICK_OFFSETS):
+            ax.annotate(f"{', '.join(tags)}: {c[i].label}", (risk[i], reach[i]),
+                        xytext=offset, textcoords="offset points", fontsize=9,
+                        fontweight="bold", arrowprops={"arrowstyle": "-", "color": "#333333"})
         if key == "sdi" and rec.max_sdi is not None:
             ax.axvline(100 * rec.max_sdi, color="#D55E00", ls=":", lw=1)
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
