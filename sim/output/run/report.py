@@ -445,31 +445,34 @@ def _scale_notes(result: RunResult) -> list[str]:
     simulated = result.simulated_followers()
     if result.scale > 1:
         coarse = [i for i, n in simulated.items() if n < COARSE_FOLLOWERS]
-        notes.append(
-            f"Each simulated user is a block of {result.scale:,.0f} people who see, reshare "
-            f"and follow together: reach and followers move in steps of {result.scale:,.0f} "
-            "people, and replications spread more than real people would (the means are "
-            "kept: docs/MODEL.md, \"Scale\").")
+        notes.append(_(
+            "Each simulated user is a block of {scale} people who see, reshare and follow "
+            "together: reach and followers move in steps of {scale} people, and replications "
+            "spread more than real people would (the means are kept: docs/MODEL.md, "
+            "\"Scale\").").format(scale=f"{result.scale:,.0f}"))
         if coarse:
-            notes.append(f"Coarse: {_listed(coarse)} "
-                         f"{'has' if len(coarse) == 1 else 'have'} fewer than "
-                         f"{COARSE_FOLLOWERS} simulated followers, so "
-                         f"{'its' if len(coarse) == 1 else 'their'} reach is known only to "
-                         "within a few blocks; lower audience.scale (more users) to resolve "
-                         f"{'it' if len(coarse) == 1 else 'them'}.")
+            notes.append((_("Coarse: {accounts} has fewer than {n} simulated followers, so its "
+                            "reach is known only to within a few blocks; lower audience.scale "
+                            "(more users) to resolve it.") if len(coarse) == 1 else
+                          _("Coarse: {accounts} have fewer than {n} simulated followers, so "
+                            "their reach is known only to within a few blocks; lower "
+                            "audience.scale (more users) to resolve them.")).format(
+                accounts=_listed(coarse), n=COARSE_FOLLOWERS))
     capped = [a.id for a in result.scenario.matrix.accounts
               if round(a.followers / result.scale) > result.n_users]
     if capped:
-        notes.append(f"Capped: {_listed(capped)} {'has' if len(capped) == 1 else 'have'} more "
-                     f"followers than the audience holds at this scale; every one of its "
-                     f"{result.n_users:,} simulated users follows "
-                     f"{'it' if len(capped) == 1 else 'them'}.")
+        notes.append((_("Capped: {accounts} has more followers than the audience holds at this "
+                        "scale; every one of its {users} simulated users follows it.")
+                      if len(capped) == 1 else
+                      _("Capped: {accounts} have more followers than the audience holds at "
+                        "this scale; every one of its {users} simulated users follows them."))
+                     .format(accounts=_listed(capped), users=f"{result.n_users:,}"))
     return notes
 
 
 def _listed(ids: list[str], most: int = 6) -> str:
     shown = ", ".join(ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    return shown + (_(" and {n} more").format(n=len(ids) - most) if len(ids) > most else "")
 
 
 def _settings_table(section: Any) -> str:
