@@ -220,3 +220,11 @@ def test_report_images_load_in_chromium(html, tmp_path):
     loaded, total = images_loaded(path)
     assert total == 5
     assert loaded == total
+
+
+def test_report_says_why_sdi_and_the_leaders_share_differ(html):
+    """SDI 45% against a Shapley share of 58%: the page says that other accounts reach much
+    of the leader's audience too; with the two close it says nothing."""
+    assert "SDI (45%) is below Founder&#x27;s Shapley share (58%)" in html
+    close = {**FIGURES, "sdi": {**FIGURES["sdi"], "mean": 0.55}}
+    assert "Shapley share (58%)" not in render_report(make_result(figures=close), {})

@@ -29,6 +29,7 @@ DEFAULT_THRESHOLD = 0.9
 # a loss fades (or deepens) when the last 90 days differ from the first 30 by at least this
 # many points and by a quarter of the larger
 FADING_POINTS, FADING_SHARE = 3.0, 0.75
+GAP = 0.10  # SDI and the leader's Shapley share this far apart get a sentence on why
 
 CHART_CAPTIONS: dict[str, str] = {
     "reach": N_("Daily brand reach in people (7-day average). Lines are means over "
@@ -108,7 +109,7 @@ def render_report(result: RunResult, charts: dict[str, list[Path]]) -> str:
         f"<h1>{escape(title)}</h1>",
         _paragraph(result.scenario.description, "muted"),
         _paragraph(headline(result), "headline"),
-        heading(_("Headline figures")), _figures_table(result),
+        heading(_("Headline figures")), _figures_table(result), _gap_note(result),
         _uncertainty_table(result),
         _drivers_table(result),
         _levers_table(result),
@@ -303,6 +304,23 @@ def _uncertainty_table(result: RunResult) -> str:
             "the first range is much wider, the parameters' uncertainty drives it.</p>"
             + html_table(["Figure", "Unit", "Mean", "P5 to P95", "Mean, values fixed",
                           "P5 to P95, values fixed"], rows, cls="numbers"))
+
+
+def _gap_note(result: RunResult) -> str:
+    """Why SDI and the leader's Shapley share differ, when they differ by ``GAP`` or more."""
+    sdi = (result.figures.get("sdi") or {}).get("mean")
+    share = (result.figures.get("leader_shapley_share") or {}).get("mean")
+    if sdi is None or share is None or abs(sdi - share) < GAP:
+        return ""
+    values = {"name": result.account_name(result.leader), "sdi": f"{sdi:.0%}",
+              "share": f"{share:.0%}"}
+    text = (_("SDI ({sdi}) is above {name}'s Shapley share ({share}): other accounts pass "
+              "{name}'s posts on, and the attribution credits that reach to them, but "
+              "without {name} it is lost as well.") if sdi > share else
+            _("SDI ({sdi}) is below {name}'s Shapley share ({share}): much of the audience "
+              "{name} reaches is reached by other accounts too, and without {name} they "
+              "still reach it."))
+    return f'<p class="muted">{escape(text.format(**values))}</p>'
 
 
 def _drivers_table(result: RunResult) -> str:
