@@ -319,20 +319,46 @@ def _bar(values: np.ndarray, account: str, role: str, label: str) -> dict:
 
 
 def _role_bars(ax: Axes, result: RunResult) -> None:
-    rows = result.role_attribution()[::-1]
+    """Each role's share of reach, the strongman apart from the other leader accounts (the
+    executives)."""
+    rows = _role_shares(result)[::-1]
     y = np.arange(len(rows))
-    share = np.array([(r["share"]["mean"] or 0.0) * 100 for r in rows])
-    lo = np.array([(r["share"]["p5"] or 0.0) * 100 for r in rows])
-    hi = np.array([(r["share"]["p95"] or 0.0) * 100 for r in rows])
+    share, lo, hi = (np.array([100 * r[k] for r in rows]) for k in ("mean", "p5", "p95"))
     ax.barh(y, share, xerr=np.vstack([share - lo, hi - share]),
             color=[ROLE_COLORS[r["role"]] for r in rows], error_kw={"lw": 1, "capsize": 2})
     for yi, s, h in zip(y, share, hi):
         ax.text(max(s, h) + 1.5, yi, f"{s:.0f}%", va="center", fontsize=9)
-    ax.set_yticks(y, [f"{role_name(r['role'])} ({r['accounts']})" for r in rows])
+    ax.set_yticks(y, [plain_text(r["label"], LABEL_WIDTH) for r in rows])
     ax.set_xlim(0, max(100.0, float(hi.max(initial=0)) * 1.1))
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     style_axes(ax, _("Share of reach by role (accounts)"), _("Share of reach (whiskers P5-P95)"),
                grid="x")
+
+
+def _role_shares(result: RunResult) -> list[dict]:
+    """Per role with accounts (the strongman his own row): its share of reach per
+    replication, summarized, and its label."""
+    total = result.shapley.sum(axis=1)
+    roles = [a.role for a in result.accounts]
+    groups = []
+    for role in ROLE_COLORS:
+        members = [i for i, r in enumerate(roles) if r == role
+                   and result.accounts[i].id != result.leader]
+        if role == "leader" and result.leader in [a.id for a in result.accounts]:
+            k = [a.id for a in result.accounts].index(result.leader)
+            groups.append((role, [k], result.account_name(result.leader)))
+            if members:
+                groups.append((role, members, _("executives ({n})").format(n=len(members))))
+        elif members:
+            groups.append((role, members, f"{role_name(role)} ({len(members)})"))
+    out = []
+    for role, members, label in groups:
+        share = np.divide(result.shapley[:, members].sum(axis=1), total,
+                          out=np.zeros_like(total), where=total > 0)
+        p5, p95 = np.percentile(share, [5, 95])
+        out.append({"role": role, "label": label, "mean": float(share.mean()),
+                    "p5": float(p5), "p95": float(p95)})
+    return out
 
 
 def _interval_bar(ax: Axes, y: int, stats: dict) -> None:

@@ -44,7 +44,8 @@ CHART_CAPTIONS: dict[str, str] = {
                      "the dotted line is half of brand reach."),
     "attribution": N_("Who carries reach: each account's Shapley reach (a person reached by "
                       "several accounts counts once, split equally), small accounts together "
-                      "by role; right, each role's share."),
+                      "by role; right, each role's share, the leader apart from the "
+                      "executives."),
     "influence": N_("Who passes whose posts on: accounts sized by reach and coloured by role; "
                  "arrows show amplification, thicker for more."),
     "robustness": N_("Key players: the share of brand reach left when accounts are removed, "
