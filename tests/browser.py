@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from validation.browser import PAGE_WIDTH, evaluate, find_chromium
+from validation.browser import PAGE_WIDTH, evaluate, find_chromium, wide_tables
 
 __all__ = ["images_loaded", "tables_wider_than_the_page"]
 
@@ -37,13 +37,6 @@ def images_loaded(html_path: Path) -> tuple[int, int]:
 
 
 def tables_wider_than_the_page(html_path: Path, width: int = PAGE_WIDTH) -> list[str]:
-    """The first header cell of every table whose right edge passes the page's column at
-    ``width`` pixels (or that scrolls sideways)."""
+    """The first header cell of every table wider than the page at ``width`` pixels."""
     _need_chromium()
-    found = evaluate(html_path, """
-      const right = document.querySelector("main").getBoundingClientRect().right;
-      return Array.from(document.querySelectorAll("table"))
-        .filter((t) => t.getBoundingClientRect().right > right + 1 ||
-                       t.scrollWidth > t.clientWidth + 1)
-        .map((t) => (t.querySelector("th") || t).textContent.trim()).join("|");""", width)
-    return [x for x in found.split("|") if x]
+    return wide_tables(html_path, width)

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["PAGE_WIDTH", "evaluate", "find_chromium", "screenshot"]
+__all__ = ["PAGE_WIDTH", "evaluate", "find_chromium", "screenshot", "wide_tables"]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_S = 120
@@ -50,6 +50,18 @@ def evaluate(html_path: Path, body: str, width: int = PAGE_WIDTH, height: int = 
     if match is None:
         raise RuntimeError(f"Chromium did not evaluate the probe on {html_path}")
     return match.group(1)
+
+
+def wide_tables(html_path: Path, width: int = PAGE_WIDTH) -> list[str]:
+    """The first header cell of every table whose right edge passes the page's column at
+    ``width`` pixels (or that scrolls sideways)."""
+    found = evaluate(html_path, """
+      const right = document.querySelector("main").getBoundingClientRect().right;
+      return Array.from(document.querySelectorAll("table"))
+        .filter((t) => t.getBoundingClientRect().right > right + 1 ||
+                       t.scrollWidth > t.clientWidth + 1)
+        .map((t) => (t.querySelector("th") || t).textContent.trim()).join("|");""", width)
+    return [x for x in found.split("|") if x]
 
 
 def screenshot(html_path: Path, png: Path, width: int = PAGE_WIDTH) -> Path:

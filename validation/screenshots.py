@@ -21,17 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sim
 from sim.analysis.compare import compare
 from sim.i18n import LANGUAGES, language
-from validation.browser import PAGE_WIDTH, evaluate, screenshot
+from validation.browser import PAGE_WIDTH, screenshot, wide_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "validation" / "results" / "screenshots"
 LAYOUTS = [ROOT / "scenarios" / "layouts" / f"{name}.yaml"
            for name in ("founder_centric", "brand_centric", "balanced")]
-
-WIDE_TABLES = """
-  const right = document.querySelector("main").getBoundingClientRect().right;
-  return Array.from(document.querySelectorAll("table"))
-    .filter((t) => t.getBoundingClientRect().right > right + 1).length;"""
 
 
 def main() -> None:
@@ -47,9 +42,9 @@ def main() -> None:
                      "compare": sim.save(layouts, args.out / f"compare_{lang}")}
         for kind, folder in pages.items():
             report = folder / "report.html"
-            wide = int(evaluate(report, WIDE_TABLES))
+            wide = len(wide_tables(report))
             png = screenshot(report, args.out / f"{kind}_{lang}.png", PAGE_WIDTH)
-            print(f"{png.relative_to(ROOT)}: {wide} table(s) wider than {PAGE_WIDTH} px")
+            print(f"{png}: {wide} table(s) wider than {PAGE_WIDTH} px")
 
 
 if __name__ == "__main__":

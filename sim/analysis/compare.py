@@ -11,7 +11,7 @@ docs/MODEL.md, "Comparing layouts".
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,14 +67,16 @@ def posts_per_day(scenario: Scenario) -> float:
     return float(sum(a.posts_per_day for a in expand_accounts(scenario.matrix)))
 
 
-def with_cadence(resolved: Scenario, factor: float) -> Scenario:
-    """The resolved scenario with every account posting ``factor`` times as often, at
-    ``factor`` times its monthly cost (an account's cost is taken as proportional to its
-    posting rate)."""
+def with_cadence(resolved: Scenario, factor: float,
+                 accounts: Collection[str] | None = None) -> Scenario:
+    """The resolved scenario with every account (or those of ``accounts``) posting
+    ``factor`` times as often, at ``factor`` times its monthly cost (an account's cost is
+    taken as proportional to its posting rate)."""
     if factor == 1.0:
         return resolved
     accounts = [a.model_copy(update={"posts_per_day": a.posts_per_day * factor,
                                      "monthly_cost": a.monthly_cost * factor})
+                if accounts is None or a.id in accounts else a
                 for a in resolved.matrix.accounts]
     matrix = resolved.matrix.model_copy(update={"accounts": accounts})
     return resolved.model_copy(update={"matrix": matrix})
@@ -226,8 +228,9 @@ class Comparison:
     def efficient(self, key: str) -> np.ndarray:
         """Which layouts are Pareto-efficient on expected reach against ``key``, among
         those the figure applies to (the others never are)."""
-        stats = [f[key] for f in self.figures()]
-        reach = np.array([f["expected_reach"]["mean"] for f in self.figures()])
+        figures = self.figures()
+        stats = [f[key] for f in figures]
+        reach = np.array([f["expected_reach"]["mean"] for f in figures])
         ok = np.array([applies(x) and x["mean"] is not None for x in stats])
         out = np.zeros(len(stats), dtype=bool)
         if ok.any():

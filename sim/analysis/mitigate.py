@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.compare import monthly_cost, with_cadence
 from sim.i18n import N_, _
 from sim.runs.batch import run_many
 from sim.runs.metrics import dependency, loss, summarize
@@ -96,15 +97,9 @@ def _traffic(resolved: Scenario, leader: str, executives: list[str],
 def _posting(resolved: Scenario, key: str, ids: list[str]) -> Lever:
     """Accounts ``ids`` post ``POSTING_FACTOR`` times as often from day 0, their monthly
     cost scaled with their posting rate (as layouts are compared, MODEL.md section 12)."""
-    chosen = set(ids)
-    accounts = [a.model_copy(update={"posts_per_day": a.posts_per_day * POSTING_FACTOR,
-                                     "monthly_cost": a.monthly_cost * POSTING_FACTOR})
-                if a.id in chosen else a for a in resolved.matrix.accounts]
-    extra = sum(a.monthly_cost for a in resolved.matrix.accounts if a.id in chosen) * (
-        POSTING_FACTOR - 1)
-    matrix = resolved.matrix.model_copy(update={"accounts": accounts})
-    return Lever(key, {"accounts": len(ids), "factor": f"{POSTING_FACTOR:g}"},
-                 resolved.model_copy(update={"matrix": matrix}), float(extra))
+    changed = with_cadence(resolved, POSTING_FACTOR, set(ids))
+    return Lever(key, {"accounts": len(ids), "factor": f"{POSTING_FACTOR:g}"}, changed,
+                 monthly_cost(changed) - monthly_cost(resolved))
 
 
 def mitigate(result: RunResult, base_dir: str | Path, replications: int,

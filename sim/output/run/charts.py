@@ -313,6 +313,7 @@ def _attribution_bars(result: RunResult) -> list[dict]:
 
 
 def _bar(values: np.ndarray, account: str, role: str, label: str) -> dict:
+    """A bar of the attribution chart: the mean and P5-P95 of its values over replications."""
     p5, p95 = np.percentile(values, [5, 95])
     return {"id": account, "role": role, "label": label, "mean": float(values.mean()),
             "p5": float(p5), "p95": float(p95)}
@@ -351,14 +352,9 @@ def _role_shares(result: RunResult) -> list[dict]:
                 groups.append((role, members, _("executives ({n})").format(n=len(members))))
         elif members:
             groups.append((role, members, f"{role_name(role)} ({len(members)})"))
-    out = []
-    for role, members, label in groups:
-        share = np.divide(result.shapley[:, members].sum(axis=1), total,
-                          out=np.zeros_like(total), where=total > 0)
-        p5, p95 = np.percentile(share, [5, 95])
-        out.append({"role": role, "label": label, "mean": float(share.mean()),
-                    "p5": float(p5), "p95": float(p95)})
-    return out
+    return [_bar(np.divide(result.shapley[:, members].sum(axis=1), total,
+                           out=np.zeros_like(total), where=total > 0), "", role, label)
+            for role, members, label in groups]
 
 
 def _interval_bar(ax: Axes, y: int, stats: dict) -> None:

@@ -222,10 +222,10 @@ def _threshold(figures: dict[str, Any]) -> float:
 
 
 def _share_text(stats: dict[str, float | None] | None) -> str | None:
+    """A share's mean and range as percentages; None where there is no mean."""
     if not stats or stats.get("mean") is None:
         return None
-    scaled = {k: (None if v is None else v * 100) for k, v in stats.items()}
-    return f"{_num(scaled['mean'])}%{_range(scaled, '%')}"
+    return _pct_range(stats, 100)
 
 
 def _range(stats: dict[str, float | None], unit: str = "") -> str:
