@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import settings
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim import Scenario, build_world
 
@@ -20,6 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the validation scripts' modules, which tests check quickly
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+PAGE_COLUMN_PX = 1052  # a report's column at a 1280 px page: the width charts are shown at
+
+
+def smallest_text_px(fig: Figure) -> float:
+    """The height in px of the smallest text ``fig`` draws where a report shows it (the
+    figure as wide as the page's column), after drawing it."""
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    return min(sizes) / 72 * PAGE_COLUMN_PX / fig.get_figwidth()
+
 
 SMALL = {
     "name": "small",

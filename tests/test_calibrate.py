@@ -7,13 +7,15 @@ import copy
 import numpy as np
 import pytest
 import yaml
-from conftest import SMALL
+from conftest import SMALL, smallest_text_px
 from typer.testing import CliRunner
 
 from sim import Scenario, load_scenario, run, save
 from sim.analysis.calibrate import calibrate
 from sim.cli import app
 from sim.engine.state import State
+from sim.output.calibrate.charts import SERIES, plot_fit
+from sim.output.style import save_figure
 from sim.world.build import build_world
 from validation.synthetic_export import write_export
 
@@ -99,3 +101,11 @@ def test_bad_data_exits_2_naming_the_file_row_and_column(tmp_path):
     assert res.exit_code == 2
     assert f"{bad}:2: row 1, column views: expected a number" in res.output
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_the_fit_charts_text_is_at_least_12_px_in_the_report(calibrated, tmp_path):
+    _path, result, _folder = calibrated
+    for series in SERIES:
+        fig = plot_fit(result, series)
+        save_figure(fig, tmp_path / series, ("png",))
+        assert smallest_text_px(fig) >= 12 - 1e-9, series

@@ -17,7 +17,7 @@ import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from browser import images_loaded, tables_wider_than_the_page
-from conftest import ROOT, SMALL
+from conftest import ROOT, SMALL, smallest_text_px
 from fontTools.ttLib import TTFont
 from typer.testing import CliRunner
 
@@ -25,9 +25,10 @@ from sim import Scenario, run, save
 from sim.analysis.compare import compare
 from sim.cli import app
 from sim.i18n import LOCALE, _, language
-from sim.output.layouts.charts import draw_comparison_charts
+from sim.output.layouts.charts import COMPARISON_CHARTS, draw_comparison_charts
 from sim.output.run.charts import charts
 from sim.output.run.report import headline
+from sim.output.style import save_figure
 
 CATALOG = LOCALE / "zh" / "LC_MESSAGES" / "riskmodel.po"
 EVENTS = [{"kind": "scandal", "target": "founder", "day": 20},
@@ -78,6 +79,20 @@ def test_chinese_charts_draw_every_glyph(small_run, layouts, tmp_path):
             fig = plot(small_run)
             fig.savefig(io.BytesIO(), format="png")
         draw_comparison_charts(layouts, tmp_path, ("png",))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chart_text_is_at_least_12_px_where_a_report_shows_it(small_run, layouts, lang,
+                                                             tmp_path):
+    """Every text of every run and comparison chart, as saved, is 12 px or taller at the
+    width the report shows it (1280 px page): readable when a workshop projects it."""
+    plots = [(name, plot, small_run) for name, plot in charts(small_run).items()]
+    plots += [(name, plot, layouts) for name, plot in COMPARISON_CHARTS.items()]
+    with language(lang):
+        for name, plot, result in plots:
+            fig = plot(result)
+            save_figure(fig, tmp_path / name, ("png",))
+            assert smallest_text_px(fig) >= 12 - 1e-9, name
 
 
 def test_a_chinese_report_carries_a_font_for_every_chinese_character(small_run, tmp_path):

@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import smallest_text_px
 from typer.testing import CliRunner
 
 from sim import Scenario
 from sim.analysis.recommend import recommend
 from sim.cli import app
+from sim.output.layouts.charts import plot_search
+from sim.output.style import save_figure
 
 SMALL = {
     "name": "tiny", "seed": 11, "horizon_days": 90, "replications": 2,
@@ -89,3 +92,9 @@ def test_budget_too_small_is_a_clear_error(tmp_path: Path):
     assert "--budget: expected at least 15,000 per month" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_search_chart_text_is_at_least_12_px_in_the_report(searched, tmp_path):
+    fig = plot_search(searched)
+    save_figure(fig, tmp_path / "search", ("png",))
+    assert smallest_text_px(fig) >= 12 - 1e-9

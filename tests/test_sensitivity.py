@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import smallest_text_px
 from typer.testing import CliRunner
 
 import sim
@@ -19,6 +20,8 @@ from sim.analysis.sensitivity import (
     sensitivity,
 )
 from sim.cli import app
+from sim.output.analysis.charts import plot_tornado
+from sim.output.style import save_figure
 from sim.scenario.overrides import override
 
 # A small founder-centric world without events: SDI depends on the founder's followers and
@@ -164,3 +167,9 @@ def test_bundled_parameter_file_fits_its_scenario():
     for values in sample_values(spec, design(spec, base.seed)[:: spec.n]):
         override(fixed, values, origin="test")  # every key exists, every value is accepted
     assert spec.method == "sobol" and fixed.audience.users == 5000
+
+
+def test_the_tornado_text_is_at_least_12_px_in_the_report(sobol, tmp_path):
+    fig = plot_tornado(sobol)
+    save_figure(fig, tmp_path / "tornado", ("png",))
+    assert smallest_text_px(fig) >= 12 - 1e-9

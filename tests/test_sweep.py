@@ -6,12 +6,15 @@ import csv
 import json
 
 import pytest
+from conftest import smallest_text_px
 from typer.testing import CliRunner
 
 import sim
 from sim import Scenario, ScenarioError
 from sim.analysis.sweep import parse_sets, sweep
 from sim.cli import app
+from sim.output.analysis.charts import plot_sweep
+from sim.output.style import save_figure
 
 BASE = {
     "name": "sweepme", "seed": 11, "horizon_days": 60, "replications": 3,
@@ -120,3 +123,10 @@ def test_a_new_run_keeps_earlier_analyses_and_their_report_section(tmp_path):
     sim.save(sim.run(scenario, workers=1), folder)
     assert (folder / "sweep" / "report.html").read_text(encoding="utf-8") == "<p>sweep</p>"
     assert 'id="analyses"' in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_sweep_charts_text_is_at_least_12_px_in_the_report(swept, tmp_path):
+    for key in swept.grid:
+        fig = plot_sweep(swept, key)
+        save_figure(fig, tmp_path / "sweep", ("png",))
+        assert smallest_text_px(fig) >= 12 - 1e-9, key

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.i18n import current
-from sim.output.style import CJK_FONT
+from sim.output.style import CHART_WIDTH_PX, CJK_FONT
 from sim.runs.figures import DASH
 
 __all__ = ["DASH", "charts_html", "heading", "html_table", "page"]
@@ -31,7 +31,7 @@ CSS = """
 body{font-family:"Riskmodel CJK",system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",
 Arial,sans-serif;
 margin:0;color:#1d1d1f;background:#fafafa;line-height:1.5}
-main{max-width:1100px;margin:0 auto;padding:2rem 1.5rem 4rem;background:#fff}
+main{max-width:MAIN_PX;margin:0 auto;padding:2rem PAD_PX 4rem;background:#fff}
 h1{font-size:1.8rem;margin:0 0 .3rem}h2{margin-top:2.5rem;border-bottom:2px solid #eee;
 padding-bottom:.3rem}.muted{color:#666;font-size:.9rem}
 .headline{font-size:1.3rem;background:#fff4ec;border-left:5px solid #D55E00;
@@ -46,7 +46,8 @@ table.numbers td+td{white-space:nowrap}table.numbers td.text{white-space:normal}
 table.settings td,table.settings th{text-align:left}
 tr.leader td{font-weight:600;background:#fff4ec}
 pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.85rem}
-"""
+""".replace("MAIN_PX", f"{CHART_WIDTH_PX + 2 * 24}px").replace("PAD_PX", "24px")  # charts'
+# column is CHART_WIDTH_PX wide, the width the charts' text sizes are chosen for
 
 
 def page(title: str, sections: Sequence[str]) -> str:

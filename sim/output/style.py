@@ -11,11 +11,13 @@ from pathlib import Path
 from matplotlib import font_manager, rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim.i18n import N_, _
 
-__all__ = ["CJK_FONT", "LABEL_WIDTH", "ROLE_COLORS", "ROLE_NAMES", "plain_text", "role_name",
-           "save_figure", "style_axes"]
+__all__ = ["CHART_WIDTH_PX", "CJK_FONT", "LABEL_WIDTH", "MIN_TEXT_PX", "ROLE_COLORS",
+           "ROLE_NAMES", "legible", "plain_text", "role_name", "save_figure", "shown_px",
+           "style_axes"]
 
 
 LABEL_WIDTH = 48  # characters of a label drawn on a chart (tables and reports have it whole)
@@ -53,6 +55,10 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 rcParams["font.family"] = ["DejaVu Sans", font_manager.FontProperties(fname=CJK_FONT).get_name()]
 
 PNG_DPI = 150
+# a report shows every chart this wide (its column at a 1280 px page, sim/output/html.py),
+# so a chart's text is as large as its size in points times this width over the figure's
+CHART_WIDTH_PX = 1052
+MIN_TEXT_PX = 12  # the smallest text a chart shows in a report, readable when projected
 
 
 SVG_SALT = "riskmodel"
@@ -61,6 +67,7 @@ SVG_SALT = "riskmodel"
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     """Write a figure once per format; SVGs without a date and with fixed element ids, so
     the same run gives the same files."""
+    legible(fig)
     paths = []
     for fmt in formats:
         path = stem.with_name(f"{stem.name}.{fmt}")
@@ -69,6 +76,25 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
                         metadata={"Date": None} if fmt in ("svg", "pdf") else None)
         paths.append(path)
     return paths
+
+
+def shown_px(fig: Figure, points: float) -> float:
+    """How tall text of ``points`` on ``fig`` is where a report shows the chart, in px."""
+    return points / 72 * CHART_WIDTH_PX / fig.get_figwidth()
+
+
+def legible(fig: Figure) -> None:
+    """Raise every text of ``fig`` (tick labels to come included) to :data:`MIN_TEXT_PX` as
+    a report shows it; the layout makes room when the figure is drawn."""
+    floor = MIN_TEXT_PX * 72 * fig.get_figwidth() / CHART_WIDTH_PX
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if min((t.get_fontsize() for t in axis.get_ticklabels(which="both")),
+                   default=floor) < floor:
+                axis.set_tick_params(which="both", labelsize=floor)
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < floor:
+            text.set_fontsize(floor)
 
 
 def plain_text(text: str, width: int | None = None) -> str:

@@ -7,7 +7,7 @@ candidates with their frontier and the recommended layouts. Each is its own Figu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,8 @@ from sim.output.run.report import EVENT_NAMES
 from sim.output.style import plain_text, save_figure, style_axes
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
-__all__ = ["LAYOUT_COLORS", "draw_comparison_charts", "plot_bars", "plot_frontier",
-           "plot_reach_over_time", "plot_search"]
+__all__ = ["COMPARISON_CHARTS", "LAYOUT_COLORS", "draw_comparison_charts", "plot_bars",
+           "plot_frontier", "plot_reach_over_time", "plot_search"]
 
 # Okabe-Ito colours, one per layout (repeating beyond eight).
 LAYOUT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
@@ -60,8 +60,8 @@ def plot_bars(comparison: Comparison) -> Figure:
     """Every figure side by side: one panel per figure, one bar per layout with its P5-P95
     interval, the better direction in each panel's title."""
     keys = list(COMPARED)
-    cols = 4
-    fig = Figure(figsize=(14, 3.2 * int(np.ceil(len(keys) / cols))), layout="constrained")
+    cols = 3
+    fig = Figure(figsize=(12, 3.4 * int(np.ceil(len(keys) / cols))), layout="constrained")
     axes = fig.subplots(int(np.ceil(len(keys) / cols)), cols, squeeze=False).ravel()
     names = [plain_text(n) for n in comparison.names]
     x = np.arange(len(names))
@@ -76,6 +76,9 @@ def plot_bars(comparison: Comparison) -> Figure:
             missing = (_("not within\nhorizon") if key == "recovery_days"
                        and applies(figures[xi][key]) else NOT_APPLICABLE)
             ax.text(xi, 0, missing, ha="center", va="bottom", fontsize=9)
+        if not drawn.any():  # no value to draw: an axis without numbers
+            ax.set_ylim(0, 1)
+            ax.set_yticks([])
         label, sense = _(FIGURES[key].title), FIGURES[key].better
         better = _("higher is better") if sense > 0 else _("lower is better")
         ax.set_xticks(x, names, rotation=20, ha="right", fontsize=9)
@@ -128,8 +131,8 @@ def plot_frontier(comparison: Comparison) -> Figure:
     left, right = fig.subplots(1, 2)
     reach = _stats(comparison, "expected_reach")
     for ax, key, xlabel in ((left, "loss_at_risk", _("Loss-at-risk: the loss exceeded in 1 of "
-                                                     "20 replications (% of baseline; left is "
-                                                     "safer)")),
+                                                     "20 replications\n(% of baseline; left "
+                                                     "is safer)")),
                             (right, "sdi", _("Strongman dependency, SDI (%; left is safer)"))):
         risk = _stats(comparison, key)
         _frontier_points(ax, comparison.names, risk, reach, comparison.efficient(key))
@@ -174,13 +177,16 @@ def _footing(comparison: Comparison) -> str:
             "none": _("as written, not normalized")}[comparison.normalize]
 
 
+COMPARISON_CHARTS: dict[str, Callable[[Comparison], Figure]] = {
+    "bars": plot_bars, "reach": plot_reach_over_time, "frontier": plot_frontier}
+
+
 def draw_comparison_charts(comparison: Comparison, out_dir: Path,
                            formats: Sequence[str] = ("png", "svg")) -> dict[str, list[Path]]:
     """Write the comparison's charts (``bars``, ``reach``, ``frontier``) in every format."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    plots = {"bars": plot_bars, "reach": plot_reach_over_time, "frontier": plot_frontier}
     return {name: save_figure(plot(comparison), out_dir / name, formats)
-            for name, plot in plots.items()}
+            for name, plot in COMPARISON_CHARTS.items()}
 
 
 PICK_OFFSETS = ((12, 16), (12, -26))  # label offsets of the picks, points: apart from each other
