@@ -34,6 +34,7 @@ from sim.analysis.compare import compare as run_compare
 from sim.analysis.drivers import driver_title
 from sim.analysis.drivers import drivers as find_drivers
 from sim.analysis.mitigate import lever_text, mitigate
+from sim.analysis.recommend import PICKS
 from sim.analysis.recommend import recommend as search
 from sim.analysis.sensitivity import ANALYSED
 from sim.analysis.sensitivity import sensitivity as analyse
@@ -265,10 +266,12 @@ def _print_parameter_uncertainty(result: Any) -> None:
     fixed = result.meta.get("fixed_parameters")
     if fixed:
         h, drawn, alone = FIGURES["sdi"], result.figures["sdi"], fixed["sdi"]
-        out.print(f"SDI with the calibration's parameter uncertainty: {h.text(drawn['mean'])} "
-                  f"(P5-P95 {h.text(drawn['p5'])} to {h.text(drawn['p95'])}); at the "
-                  f"calibrated values alone: {h.text(alone['mean'])} (P5-P95 "
-                  f"{h.text(alone['p5'])} to {h.text(alone['p95'])})", highlight=False)
+        out.print(_("SDI with the calibration's parameter uncertainty: {mean} (P5-P95 {low} to "
+                    "{high}); at the calibrated values alone: {fixed} (P5-P95 {fixed_low} to "
+                    "{fixed_high})").format(
+            mean=h.text(drawn["mean"]), low=h.text(drawn["p5"]), high=h.text(drawn["p95"]),
+            fixed=h.text(alone["mean"]), fixed_low=h.text(alone["p5"]),
+            fixed_high=h.text(alone["p95"])), highlight=False)
 
 
 def _print_drivers(result: Any) -> None:
@@ -404,6 +407,7 @@ def sweep(
         show_default=False)] = None,
     workers: Workers = None,
     no_memory_check: NoMemoryCheck = False,
+    lang: Lang = None,
 ) -> None:
     """Run the scenario at every point of a grid of key values (common random numbers)."""
 
@@ -413,20 +417,27 @@ def sweep(
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check)
-        folder = save(result, target)
-    table = Folded("point", *(f"{FIGURES[name].title} ({FIGURES[name].unit})" for name in ANALYSED),
-                  title=f"{result.scenario.name}: {len(result.points)} points x "
-                  f"{result.results[0].replications} replications, seed {result.scenario.seed}"
-                  ": mean (P5-P95)", title_justify="left",
-                  caption="-: not within the horizon", caption_justify="left")
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang), preferred(result.scenario.outputs.lang):
+        _print_sweep(result)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+def _print_sweep(result: Any) -> None:
+    table = Folded(_("point"), *(f"{_(FIGURES[name].title)} ({_(FIGURES[name].unit)})"
+                                 for name in ANALYSED),
+                   title=_("{name}: {n} points x {replications} replications, seed {seed}: "
+                           "mean (P5-P95)").format(name=result.scenario.name,
+                                                   n=len(result.points),
+                                                   replications=result.results[0].replications,
+                                                   seed=result.scenario.seed),
+                   title_justify="left", caption=_("-: not within the horizon"),
+                   caption_justify="left")
     for point, res in zip(result.points, result.results):
         table.add_row(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point.items()),
                       *(_spread_text(n, res.figures[n]) for n in ANALYSED))
     out.print(table)
-    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
-
-
-
 
 def _method(value: str | None) -> str | None:
     if value is not None and value not in ("sobol", "morris"):
@@ -449,6 +460,7 @@ def sensitivity(
     out_dir: OutDir = None,
     workers: Workers = None,
     no_memory_check: NoMemoryCheck = False,
+    lang: Lang = None,
 ) -> None:
     """Rank the uncertain inputs by how much of each figure's variance they drive."""
 
@@ -457,24 +469,32 @@ def sensitivity(
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
                          progress=progress, check_memory=not no_memory_check)
-        folder = save(result, target)
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang), preferred(result.scenario.outputs.lang):
+        _print_sensitivity(result)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+def _print_sensitivity(result: Any) -> None:
     per = result.meta["per_sample"]
-    out.print(f"{result.method.capitalize()}: {len(result.x)} runs of {per['replications']} "
-              f"replications, {per['users']} simulated users, {per['horizon_days']} days, "
-              f"seed {result.meta['seed']}", highlight=False)
+    out.print(_("{method}: {runs} runs of {replications} replications, {users} simulated "
+                "users, {days} days, seed {seed}").format(
+        method=result.method.capitalize(), runs=len(result.x), replications=per["replications"],
+        users=per["users"], days=per["horizon_days"], seed=result.meta["seed"]),
+        highlight=False)
     for sentence in result.sentences():
         out.print(f"- {sentence}", highlight=False, markup=False)
     measures = ("S1", "ST") if result.method == "sobol" else ("mu_star", "sigma")
-    table = Folded("figure", "rank", "input", *measures, title="Indices (95% half-widths)",
-                  title_justify="left")
+    table = Folded(_("figure"), _("rank"), _("input"), *measures,
+                   title=_("Indices (95% half-widths)"), title_justify="left")
     for row in result.rows():
-        table.add_row(FIGURES[row["figure"]].noun, str(row["rank"]), row["label"],
+        table.add_row(_(FIGURES[row["figure"]].noun), str(row["rank"]), row["label"],
                       *(f"{row[m]:.3f}" + (f" +-{row[m + '_conf']:.3f}"
                                            if m + "_conf" in row else "") for m in measures))
     out.print(table)
     for warning in result.warnings:
-        err.print(f"[bold yellow]warning[/] {escape(warning)}", highlight=False)
-    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+        err.print(f"[bold yellow]{escape(_('warning'))}[/] {escape(warning)}", highlight=False)
 
 
 @app.command()
@@ -491,6 +511,7 @@ def calibrate(
     out_dir: OutDir = None,
     workers: Workers = None,
     seed: Seed = None,
+    lang: Lang = None,
 ) -> None:
     """Fit a matrix's account parameters to its observed data; write the calibrated
     scenario, its parameter samples and a fit report."""
@@ -500,16 +521,23 @@ def calibrate(
     with user_errors(), interruptible(target), _progress_bar("trials") as progress:
         result = fit_data(file, data, trials=trials, replications=replications,
                           workers=workers, seed=seed, progress=progress)
-        folder = save(result, target)
-    table = Folded("account", "parameter", "value", "90% interval", "identified",
-                  title="Calibrated parameters", title_justify="left")
-    for f in result.fits:
-        table.add_row(f.account, f.parameter, f"{f.value:.4g}", f"{f.low:.4g} to {f.high:.4g}",
-                      "yes" if f.identified else "no")
-    out.print(table)
-    out.print(unidentified(result), highlight=False, markup=False)
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang), preferred(result.scenario.outputs.lang):
+        _print_calibration(result)
     out.print(f"wrote {folder}/  scenario: {folder / 'scenario.yaml'}  report: "
               f"{folder / 'report.html'}", highlight=False)
+
+
+def _print_calibration(result: Any) -> None:
+    table = Folded(_("account"), _("parameter"), _("value"), _("90% interval"), _("identified"),
+                   title=_("Calibrated parameters"), title_justify="left")
+    for f in result.fits:
+        table.add_row(f.account, f.parameter, f"{f.value:.4g}",
+                      _("{low} to {high}").format(low=f"{f.low:.4g}", high=f"{f.high:.4g}"),
+                      _("yes") if f.identified else _("no"))
+    out.print(table)
+    out.print(unidentified(result), highlight=False, markup=False)
 
 
 @app.command()
@@ -596,6 +624,7 @@ def recommend(
     max_evaluations: Annotated[int, typer.Option(
         min=1, help="Most candidate layouts simulated.")] = 48,
     workers: Workers = None,
+    lang: Lang = None,
 ) -> None:
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
 
@@ -605,17 +634,25 @@ def recommend(
         result = search(file, budget, max_sdi=max_sdi, replications=replications,
                         users=users, max_evaluations=max_evaluations, workers=workers,
                         progress=progress)
-        folder = save(result, target)
+        with _reader(lang):
+            folder = save(result, target)
+    with _reader(lang), preferred(result.scenario.outputs.lang):
+        _print_recommendation(result)
+    out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
+
+
+def _print_recommendation(result: Any) -> None:
     for line in result.sentences():
         out.print(line, highlight=False, markup=False, soft_wrap=True)
-    table = Folded("layout", "cost/month", "reach/day", "SDI", "loss", "pick",
-                  title=f"Pareto frontier ({len(result.frontier)} of "
-                  f"{len(result.candidates)} layouts): mean (P5-P95)", title_justify="left")
+    table = Folded(_("layout"), _("cost/month"), _("reach/day"), "SDI", _("loss"), _("pick"),
+                   title=_("Pareto frontier ({n} of {total} layouts): mean (P5-P95)").format(
+                       n=len(result.frontier), total=len(result.candidates)),
+                   title_justify="left")
     picks = {id(c): tag for tag, c in result.picks().items()}
     for c in result.frontier:
+        tag = picks.get(id(c))
         table.add_row(c.label, f"{c.cost:,.0f}",
                       *(_spread_text(k, c.figures[k]) for k in ("expected_reach", "sdi",
                                                                 "cumulative_loss_pct")),
-                      picks.get(id(c), ""))
+                      _(PICKS[tag]) if tag else "")
     out.print(table)
-    out.print(f"wrote {folder}/  chart: {folder / 'search.png'}", highlight=False)

@@ -29,6 +29,7 @@ from sim.output.layouts.charts import COMPARISON_CHARTS, draw_comparison_charts
 from sim.output.run.charts import charts
 from sim.output.run.report import headline
 from sim.output.style import save_figure
+from sim.scenario.schema import Dynamics
 
 CATALOG = LOCALE / "zh" / "LC_MESSAGES" / "riskmodel.po"
 EVENTS = [{"kind": "scandal", "target": "founder", "day": 20},
@@ -53,6 +54,7 @@ def test_every_message_has_a_chinese_translation_with_its_placeholders():
         catalog = read_po(fh)
     extracted = {m[2] for m in extract_from_dir(ROOT / "sim", keywords={"_": None, "N_": None},
                                                 method_map=[("**.py", "python")])}
+    extracted |= {f.description for f in Dynamics.model_fields.values()}  # the report's table
     missing = sorted(m for m in extracted if not (catalog.get(m) and catalog.get(m).string))
     assert not missing, missing
     for message in catalog:
@@ -68,6 +70,14 @@ def layouts():
         "variants": [{"name": "own"}, {"name": "brand_only", "matrix": {
             "layout": "1+3+0+4", "leader": None, "accounts": []}, "amplification": []}]}),
         workers=1)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "sensitivity", "recommend",
+                                     "calibrate"])
+def test_every_command_that_writes_a_report_takes_lang(command):
+    """--lang zh|en on each command that writes a report (its charts and printed text)."""
+    found = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+    assert found.exit_code == 0 and "--lang" in found.output and "zh" in found.output
 
 
 def test_chinese_charts_draw_every_glyph(small_run, layouts, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,10 @@ import yaml
 from conftest import smallest_text_px
 from typer.testing import CliRunner
 
-from sim import Scenario
+from sim import Scenario, save
 from sim.analysis.recommend import recommend
 from sim.cli import app
+from sim.i18n import language
 from sim.output.layouts.charts import plot_search
 from sim.output.style import save_figure
 
@@ -98,3 +100,18 @@ def test_the_search_chart_text_is_at_least_12_px_in_the_report(searched, tmp_pat
     fig = plot_search(searched)
     save_figure(fig, tmp_path / "search", ("png",))
     assert smallest_text_px(fig) >= 12 - 1e-9
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_states_the_picks_and_the_frontier(searched, lang, tmp_path):
+    """report.html, in the reader's language: the recommendation's sentences, a row per pick
+    and per frontier layout, and the search chart inlined."""
+    with language(lang):
+        folder = save(searched, tmp_path / lang)
+        said, labels = searched.sentences(), [c.label for c in searched.frontier]
+        picked = [c.label for c in searched.picks().values()]
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in page and 'id="chart-search"' in page
+    assert all(escape(s) in page for s in said)
+    assert all(page.count(f"<td class=\"text\">{escape(label)}</td>") >= 1 for label in labels)
+    assert all(page.count(f"<td class=\"text\">{escape(label)}</td>") == 2 for label in picked)

@@ -20,6 +20,7 @@ from sim.analysis.sensitivity import (
     sensitivity,
 )
 from sim.cli import app
+from sim.i18n import language
 from sim.output.analysis.charts import plot_tornado
 from sim.output.style import save_figure
 from sim.scenario.overrides import override
@@ -173,3 +174,10 @@ def test_the_tornado_text_is_at_least_12_px_in_the_report(sobol, tmp_path):
     fig = plot_tornado(sobol)
     save_figure(fig, tmp_path / "tornado", ("png",))
     assert smallest_text_px(fig) >= 12 - 1e-9
+
+
+def test_the_report_in_chinese(sobol, tmp_path):
+    """The page, its charts and its sentences in Chinese when the reader asks for it."""
+    with language("zh"):
+        page = (sim.save(sobol, tmp_path / "zh") / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and "敏感性分析：" in page and "Indices" not in page

@@ -13,6 +13,7 @@ import sim
 from sim import Scenario, ScenarioError
 from sim.analysis.sweep import parse_sets, sweep
 from sim.cli import app
+from sim.i18n import language
 from sim.output.analysis.charts import plot_sweep
 from sim.output.style import save_figure
 
@@ -130,3 +131,10 @@ def test_sweep_charts_text_is_at_least_12_px_in_the_report(swept, tmp_path):
         fig = plot_sweep(swept, key)
         save_figure(fig, tmp_path / "sweep", ("png",))
         assert smallest_text_px(fig) >= 12 - 1e-9, key
+
+
+def test_the_report_in_chinese(swept, tmp_path):
+    """The page, its charts and its sentences in Chinese when the reader asks for it."""
+    with language("zh"):
+        page = (sim.save(swept, tmp_path / "zh") / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and "参数扫描：" in page and "Every point" not in page

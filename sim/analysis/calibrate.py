@@ -27,6 +27,7 @@ from scipy import stats
 
 from sim.engine.replication import simulate
 from sim.errors import Issue, ScenarioError
+from sim.i18n import N_
 from sim.runs.facts import run_facts
 from sim.runs.montecarlo import Progress, prepare
 from sim.runs.pool import WorkerPool
@@ -446,11 +447,11 @@ def _posterior(observed: Observed, best: dict, cov: np.ndarray, prior: dict, bou
     return draws, fits
 
 
-_SOURCES = {
-    "reach_rate": "views over followers",
-    "share_rate": "reposts over views",
-    "follow_rate": "the follower series",
-    "posts": "posts per day (Gamma posterior)",
+_SOURCES = {  # what each parameter is fitted from (N_: a report translates it)
+    "reach_rate": N_("views over followers"),
+    "share_rate": N_("reposts over views"),
+    "follow_rate": N_("the follower series"),
+    "posts": N_("posts per day (Gamma posterior)"),
 }
 
 

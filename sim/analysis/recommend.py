@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.analysis.compare import applicable_events, efficient, monthly_cost, with_cadence
 from sim.errors import RunError
+from sim.i18n import N_, _
 from sim.runs.figures import format_people
 from sim.runs.metrics import summarize
 from sim.runs.montecarlo import Progress, run
@@ -63,28 +64,41 @@ class Candidate:
     on_frontier: bool = False
 
     @property
-    def label(self) -> str:
+    def layout(self) -> str:
+        """The layout as 1+X+K+N (+E with employees)."""
         c = self.counts
         layout = f"1+{c['self_operated']}+{c['leader']}+{c['dealer']}"
-        return layout + (f"+{c['employee']}" if c["employee"] else "") + \
-            f" at {self.cadence:g}x cadence"
+        return layout + (f"+{c['employee']}" if c["employee"] else "")
+
+    @property
+    def label(self) -> str:
+        """The layout and its cadence, for a reader."""
+        return _("{layout} at {cadence}x cadence").format(layout=self.layout,
+                                                          cadence=f"{self.cadence:g}")
 
     def mean(self, key: str) -> float:
         value = self.figures[key]["mean"]
         return float("nan") if value is None else float(value)
 
 
+PICKS: dict[str, str] = {"cheapest": N_("cheapest"), "best": N_("best")}  # as a reader says
+
+
 @dataclass(frozen=True, eq=False)
 class Recommendation:
     """The search's candidates, frontier and picks."""
 
-    name: str
+    scenario: Scenario  # the scenario searched around (its outputs settings included)
     budget: float
     max_sdi: float | None
     candidates: list[Candidate]
     best: Candidate | None  # most expected reach within budget (and the SDI cap)
     cheapest: Candidate | None  # cheapest meeting the target
     settings: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
 
     def picks(self) -> dict[str, Candidate]:
         """The recommended layouts by role ("cheapest", "best"), when found."""
@@ -96,36 +110,44 @@ class Recommendation:
         return [c for c in self.candidates if c.on_frontier]
 
     def sentences(self) -> list[str]:
-        """The recommendation in plain words."""
+        """The recommendation in plain words, in the current language."""
         s = self.settings
-        cap = "" if self.max_sdi is None else f" and a strongman dependency of at most " \
-            f"{self.max_sdi:.0%}"
+        budget = f"{self.budget:,.0f}"
         out = []
         if self.best is None:
             low = min(self.candidates, key=lambda c: c.mean("sdi"))
-            out.append(f"No layout within {self.budget:,.0f}/month meets an SDI of at most "
-                       f"{self.max_sdi:.0%}; the lowest found is {low.label} "
-                       f"({_pct(low.figures['sdi'])}, {low.cost:,.0f}/month).")
+            out.append(_("No layout within {budget}/month meets an SDI of at most {cap}; the "
+                         "lowest found is {layout} ({sdi}, {cost}/month).").format(
+                budget=budget, cap=f"{self.max_sdi:.0%}", layout=low.label,
+                sdi=_pct(low.figures["sdi"]), cost=f"{low.cost:,.0f}"))
         else:
             for tag, c in self.picks().items():
-                what = ("Cheapest layout that reaches at least "
-                        f"{TARGET_REACH_SHARE:.0%} of the best's reach{cap}" if tag == "cheapest"
-                        else f"Most expected reach within {self.budget:,.0f}/month{cap}")
-                out.append(f"{what}: {c.label}, {c.cost:,.0f}/month, "
-                           f"{_people(c.figures['expected_reach'])} people a day, "
-                           f"SDI {_pct(c.figures['sdi'])}, loss after the events "
-                           f"{_num(c.figures['cumulative_loss_pct'])} of reach.")
-        out.append(f"Searched {len(self.candidates)} layouts within budget (coarse grid, "
-                   f"then {len(STEPS) - 1} refinements around the frontier"
-                   f"{'; evaluation cap reached' if s['capped'] else ''}), each with "
-                   f"{s['replications']} replications on {s['users']:,} simulated users "
-                   f"(1 = {s['scale']:,.1f} people): screening figures; run the chosen "
-                   "layout with 'riskmodel run' for full precision.")
+                what = (_("Cheapest layout that reaches at least {share} of the best's reach")
+                        if tag == "cheapest" else _("Most expected reach within "
+                                                    "{budget}/month")).format(
+                    share=f"{TARGET_REACH_SHARE:.0%}", budget=budget)
+                if self.max_sdi is not None:
+                    what += _(" and a strongman dependency of at most {cap}").format(
+                        cap=f"{self.max_sdi:.0%}")
+                out.append(_("{what}: {layout}, {cost}/month, {reach} people a day, SDI "
+                             "{sdi}, loss after the events {loss} of reach.").format(
+                    what=what, layout=c.label, cost=f"{c.cost:,.0f}",
+                    reach=_people(c.figures["expected_reach"]), sdi=_pct(c.figures["sdi"]),
+                    loss=_num(c.figures["cumulative_loss_pct"])))
+        searched = (_("Searched {n} layouts within budget (coarse grid, then {rounds} "
+                      "refinements around the frontier; evaluation cap reached)") if s["capped"]
+                    else _("Searched {n} layouts within budget (coarse grid, then {rounds} "
+                           "refinements around the frontier)"))
+        out.append(searched.format(n=len(self.candidates), rounds=len(STEPS) - 1) + _(
+            ", each with {replications} replications on {users} simulated users (1 = {scale} "
+            "people): screening figures; run the chosen layout with 'riskmodel run' for full "
+            "precision.").format(replications=s["replications"], users=f"{s['users']:,}",
+                                 scale=f"{s['scale']:,.1f}"))
         return out
 
 
 def candidate_row(c: Candidate) -> dict[str, Any]:
-    out: dict[str, Any] = {"layout": c.label, **c.counts, "cadence": c.cadence,
+    out: dict[str, Any] = {"layout": c.layout, **c.counts, "cadence": c.cadence,
                            "monthly_cost": c.cost, "on_frontier": c.on_frontier}
     for key, stats in c.figures.items():
         out |= {f"{key}_{s}": stats[s] for s in ("mean", "p5", "p95")}
@@ -203,7 +225,7 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
                          evaluated, progress)
     candidates = sorted(evaluated.values(), key=lambda c: c.cost)
     best, cheap = _picks(candidates, max_sdi)
-    return Recommendation(scenario.name, float(budget), max_sdi, candidates, best, cheap,
+    return Recommendation(scenario, float(budget), max_sdi, candidates, best, cheap,
                           {"replications": replications, "users": users, "scale": scale,
                            "seed": scenario.seed, "max_evaluations": max_evaluations,
                            "capped": capped,

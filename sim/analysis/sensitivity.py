@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import Issue, ScenarioError, format_path
+from sim.i18n import _
 from sim.runs.batch import MAX_RUNS, check_runs, run_many
 from sim.runs.figures import FIGURES
 from sim.runs.metrics import loss
@@ -197,8 +198,6 @@ class SensitivityResult:
         Per figure, SALib's indices as lists in parameter order (Sobol ``S1``, ``S1_conf``,
         ``ST``, ``ST_conf``; Morris ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``), or
         None when the figure does not vary over the samples.
-    warnings : list of str
-        Why some indices may not be stable.
     meta : dict
         Source files, the scenario's per-sample settings, workers and wall time.
     """
@@ -208,12 +207,16 @@ class SensitivityResult:
     x: np.ndarray
     y: dict[str, np.ndarray]
     indices: dict[str, dict[str, list[float]] | None]
-    warnings: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
         return self.spec.method
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why some indices may not be stable, in the current language."""
+        return _warnings(self.spec, self.indices)
 
     def ranking(self, output: str) -> list[int]:
         """Parameter positions, most influential on ``output`` first (by the total index,
@@ -302,7 +305,7 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
                             "horizon_days": "varied" if "horizon_days" in varied
                             else base.horizon_days},
              "workers": workers, "wall_time_s": round(time.perf_counter() - started, 3)}
-    return SensitivityResult(base, spec, x, y, indices, _warnings(spec, indices), meta)
+    return SensitivityResult(base, spec, x, y, indices, meta)
 
 
 def design(spec: SensitivitySpec, seed: int) -> np.ndarray:
@@ -369,9 +372,11 @@ def _warnings(spec: SensitivitySpec, indices: Mapping[str, dict[str, list[float]
     found = []
     floor = MIN_SAMPLES[spec.method]
     if spec.n < floor:
-        what = "base samples" if spec.method == "sobol" else "trajectories"
-        found.append(f"{spec.n} {what} is below the floor of {floor} for stable "
-                     f"{spec.method.capitalize()} indices; treat the ranking as indicative")
+        found.append((_("{n} base samples is below the floor of {floor} for stable Sobol "
+                        "indices; treat the ranking as indicative") if spec.method == "sobol"
+                      else _("{n} trajectories is below the floor of {floor} for stable Morris "
+                             "indices; treat the ranking as indicative")).format(
+            n=spec.n, floor=floor))
     measure = MEASURES[spec.method][0]
     for output, idx in indices.items():
         if idx is None:
@@ -379,30 +384,34 @@ def _warnings(spec: SensitivitySpec, indices: Mapping[str, dict[str, list[float]
         confs = [c for k, v in idx.items() if k.endswith("_conf") for c in v]
         largest = max(idx[measure])
         if max(confs) > UNSTABLE_SHARE * largest:
-            found.append(f"{FIGURES[output].noun}: 95% intervals up to +-{max(confs):.3g} against "
-                         f"a largest index of {largest:.3g}; more samples would make the "
-                         "indices stable")
+            found.append(_("{figure}: 95% intervals up to +-{conf} against a largest index of "
+                           "{largest}; more samples would make the indices stable").format(
+                figure=_capital(_(FIGURES[output].noun)), conf=f"{max(confs):.3g}",
+                largest=f"{largest:.3g}"))
     return found
 
 
 def _sentence(result: SensitivityResult, output: str) -> str:
-    name, unit = FIGURES[output].noun, FIGURES[output].value_unit
+    name, unit = _(FIGURES[output].noun), FIGURES[output].value_unit
     order = result.ranking(output)
     if not order:
-        return (f"{_capital(name)} does not vary over the samples (always "
-                f"{result.y[output][0]:.3g} {unit}), so no input drives it.")
+        return _("{figure} does not vary over the samples (always {value} {unit}), so no "
+                 "input drives it.").format(figure=_capital(name),
+                                            value=f"{result.y[output][0]:.3g}", unit=_(unit))
     idx = result.indices[output]
     assert idx is not None
     top = order[0]
     label = _capital(result.spec.parameters[top].name)
     if result.method == "sobol":
         s1, st = (float(np.clip(idx[k][top], 0, 1)) for k in ("S1", "ST"))
-        return (f"{label} explains {s1:.0%} of the variance of {name} on its own and "
-                f"{st:.0%} with its interactions.")
+        return _("{input} explains {s1} of the variance of {figure} on its own and {st} with "
+                 "its interactions.").format(input=label, s1=f"{s1:.0%}", figure=name,
+                                             st=f"{st:.0%}")
     effect = idx["mu_star"][top] * (100 if unit == "share" else 1)
-    unit = "percentage points" if unit == "share" else unit
-    return (f"{label} moves {name} most: by {effect:.3g} {unit} on average across its range "
-            "(Morris mu*).")
+    return _("{input} moves {figure} most: by {effect} {unit} on average across its range "
+             "(Morris mu*).").format(input=label, figure=name, effect=f"{effect:.3g}",
+                                     unit=_("percentage points") if unit == "share"
+                                     else _(unit))
 
 
 def _capital(text: str) -> str:

@@ -20,52 +20,58 @@ from typing import Any
 from sim.analysis.sensitivity import DISTRIBUTIONS, SensitivityResult
 from sim.analysis.sweep import SweepResult
 from sim.files import replaced
+from sim.i18n import N_, _
 from sim.output.files import output_kind
-from sim.output.html import DASH, charts_html, html_table, page
+from sim.output.html import DASH, charts_html, heading, html_table, page
 from sim.runs.figures import FIGURES, RUN_FIGURES
 
 __all__ = ["add_analyses", "render_sensitivity", "render_sweep", "update_run_report"]
 
 SECTION = re.compile(r'\n?<section id="analyses">.*?</section>\n?', re.DOTALL)
-TORNADO = "What drives each figure: the inputs as bars, most influential on top."
+TORNADO = N_("What drives each figure: the inputs as bars, most influential on top.")
+AGAINST = N_("Headline figures against {key}.")
 
 
 def render_sweep(result: SweepResult, rows: list[dict[str, Any]],
                  charts: dict[str, list[Path]]) -> str:
     """The sweep's page: what was swept, the charts per key, and the table of points."""
     keys = list(result.grid)
-    head = keys + [f"{FIGURES[k].title} ({FIGURES[k].unit})" for k in RUN_FIGURES]
+    head = keys + [f"{_(FIGURES[k].title)} ({_(FIGURES[k].unit)})" for k in RUN_FIGURES]
     table_rows = [[*(row[k] for k in keys),
                    *(_cell(row, k) for k in RUN_FIGURES)]
                   for row in rows]
     replications = result.results[0].replications
-    intro = (f"{len(result.points)} points, each {replications} replications with seed "
-             f"{result.scenario.seed} (common random numbers: replication r of every point "
-             "draws the same random numbers, so differences between points are the model's). "
-             "Swept: " + "; ".join(f"{k} = {', '.join(map(str, v))}"
-                                   for k, v in result.grid.items()) + ".")
+    intro = _("{n} points, each {replications} replications with seed {seed} (common random "
+              "numbers: replication r of every point draws the same random numbers, so "
+              "differences between points are the model's). Swept: {swept}.").format(
+        n=len(result.points), replications=replications, seed=result.scenario.seed,
+        swept=_swept(result.grid))
     body = [
         f"<p>{escape(intro)}</p>",
-        "<h2>Figures against each swept key</h2>",
-        charts_html(charts, {key: f"Headline figures against {key}." for key in charts}),
-        "<h2>Every point</h2>",
+        heading(_("Figures against each swept key")),
+        charts_html(charts, {key: _(AGAINST).format(key=key) for key in charts}),
+        heading(_("Every point")),
         html_table(head, table_rows, cls="numbers"),
-        '<p class="muted">Mean over replications with its P5-P95 range; shares in %. '
-        "sweep.csv has every figure's mean, P5, P50 and P95.</p>",
+        '<p class="muted">' + escape(_("Mean over replications with its P5-P95 range; shares "
+                                       "in %. sweep.csv has every figure's mean, P5, P50 and "
+                                       "P95.")) + "</p>",
     ]
-    return _page(f"Sweep: {result.scenario.name}", body)
+    return _page(_("Sweep: {name}").format(name=result.scenario.name), body)
 
 
 def render_sensitivity(result: SensitivityResult, charts: list[Path]) -> str:
     """The sensitivity page: the ranking in words, warnings, the tornado chart, the
     indices and the parameters."""
     spec, per = result.spec, result.meta["per_sample"]
-    settings = (f"{result.method.capitalize()} analysis (SALib) of {len(spec.parameters)} "
-                f"inputs: {len(result.x)} runs from {spec.n} "
-                f"{'base samples' if result.method == 'sobol' else 'trajectories'}; each run "
-                f"{per['replications']} replication(s) averaged, {per['users']} simulated "
-                f"users, {per['horizon_days']} days, seed {result.meta['seed']} (common random "
-                "numbers across runs).")
+    settings = (_("Sobol analysis (SALib) of {inputs} inputs: {runs} runs from {n} base "
+                  "samples") if result.method == "sobol" else
+                _("Morris analysis (SALib) of {inputs} inputs: {runs} runs from {n} "
+                  "trajectories")).format(inputs=len(spec.parameters), runs=len(result.x),
+                                          n=spec.n) + _(
+        "; each run {replications} replication(s) averaged, {users} simulated users, {days} "
+        "days, seed {seed} (common random numbers across runs).").format(
+        replications=per["replications"], users=per["users"], days=per["horizon_days"],
+        seed=result.meta["seed"])
     params = [(p.name, p.key, p.salib()[0], ", ".join(
         f"{n} {v:,.10g}" for n, v in zip(DISTRIBUTIONS[p.salib()[0]], p.salib()[1])))
         for p in spec.parameters]
@@ -75,16 +81,19 @@ def render_sensitivity(result: SensitivityResult, charts: list[Path]) -> str:
         f"<p>{escape(settings)}</p>",
         _list(result.sentences(), "headline"),
         _warnings(result.warnings),
-        charts_html({"tornado": charts}, {"tornado": TORNADO}),
-        "<h2>Indices</h2>",
+        charts_html({"tornado": charts}, {"tornado": _(TORNADO)}),
+        heading(_("Indices")),
         html_table(head, [[_fmt(v) for v in r.values()] for r in rows], cls="numbers"),
-        '<p class="muted">Sobol: S1 first-order and ST total index (shares of the '
-        "figure's variance) with 95% bootstrap half-widths; Morris: mu* mean absolute "
-        "elementary effect over the input's range, sigma its spread.</p>",
-        "<h2>Inputs</h2>",
-        html_table(["Input", "Key", "Distribution", "Parameters"], params, cls="settings"),
+        '<p class="muted">' + escape(_("Sobol: S1 first-order and ST total index (shares of "
+                                       "the figure's variance) with 95% bootstrap "
+                                       "half-widths; Morris: mu* mean absolute elementary "
+                                       "effect over the input's range, sigma its "
+                                       "spread.")) + "</p>",
+        heading(_("Inputs")),
+        html_table([_("Input"), _("Key"), _("Distribution"), _("Parameters")], params,
+                   cls="settings"),
     ]
-    return _page(f"Sensitivity: {result.scenario.name}", body)
+    return _page(_("Sensitivity: {name}").format(name=result.scenario.name), body)
 
 
 def add_analyses(html: str, run_dir: Path) -> str:
@@ -114,27 +123,32 @@ def _section(run_dir: Path) -> str:
         kind = output_kind(folder)
         if kind == "sensitivity":
             facts = json.loads((folder / "sensitivity.json").read_text(encoding="utf-8"))
-            parts += [f"<h3>Sensitivity analysis ({escape(folder.name)}/)</h3>",
+            parts += [heading(_("Sensitivity analysis ({folder}/)").format(folder=folder.name),
+                              3),
                       _list(facts["ranking"], ""), _warnings(facts["warnings"]),
                       charts_html({"tornado": list(folder.glob("tornado.*"))},
-                                   {"tornado": TORNADO})]
+                                  {"tornado": _(TORNADO)})]
         elif kind == "sweep":
             facts = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-            swept = "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in
-                              facts["grid"].items())
-            parts += [f"<h3>Sweep ({escape(folder.name)}/)</h3>",
-                      f"<p>{escape(swept)}</p>",
+            parts += [heading(_("Sweep ({folder}/)").format(folder=folder.name), 3),
+                      f"<p>{escape(_swept(facts['grid']))}</p>",
                       charts_html({k: list(folder.glob(f"{stem}.*"))
-                                    for k, stem in facts["charts"].items()},
-                                   {k: f"Headline figures against {k}." for k in facts["grid"]})]
+                                   for k, stem in facts["charts"].items()},
+                                  {k: _(AGAINST).format(key=k) for k in facts["grid"]})]
         else:
             continue
-        parts.append(f'<p class="muted">Details: <a href="{escape(folder.name)}/report.html">'
-                     f"{escape(folder.name)}/report.html</a>.</p>")
+        link = f'<a href="{escape(folder.name)}/report.html">{escape(folder.name)}/report.html</a>'
+        parts.append('<p class="muted">' + escape(_("Details: {link}.")).format(link=link)
+                     + "</p>")
     if not parts:
         return ""
-    return '<section id="analyses">\n<h2>Sweeps and sensitivity</h2>\n' + "\n".join(
-        p for p in parts if p) + "\n</section>"
+    return ('<section id="analyses">\n' + heading(_("Sweeps and sensitivity")) + "\n"
+            + "\n".join(p for p in parts if p) + "\n</section>")
+
+
+def _swept(grid: dict[str, list[Any]]) -> str:
+    """What a sweep swept: each key with its values."""
+    return "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in grid.items())
 
 
 def _page(title: str, body: Sequence[str]) -> str:
@@ -147,7 +161,8 @@ def _list(items: Sequence[str], cls: str) -> str:
 
 
 def _warnings(items: Sequence[str]) -> str:
-    return "".join(f'<p class="muted"><strong>Warning:</strong> {escape(w)}</p>' for w in items)
+    return "".join(f'<p class="muted"><strong>{escape(_("Warning:"))}</strong> {escape(w)}</p>'
+                   for w in items)
 
 
 def _cell(row: dict[str, Any], key: str) -> str:

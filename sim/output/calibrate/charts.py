@@ -12,11 +12,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.calibrate import CalibrationResult
+from sim.i18n import N_, _
 from sim.output.style import LABEL_WIDTH, plain_text, style_axes
 
 __all__ = ["SERIES", "plot_fit"]
 
-SERIES = {"views": "views per day", "reposts": "reposts per day", "followers": "followers"}
+SERIES = {"views": N_("views per day"), "reposts": N_("reposts per day"),
+          "followers": N_("followers")}
 OBSERVED, SIMULATED = "#1d1d1f", "#0072B2"
 MAX_PANELS = 12  # accounts drawn (the table has every one)
 
@@ -34,15 +36,16 @@ def plot_fit(result: CalibrationResult, series: str) -> Figure:
     for k, account in enumerate(accounts):
         ax = fig.add_subplot(rows, cols, k + 1)
         ax.fill_between(days, low[:, k], high[:, k], color=SIMULATED, alpha=0.2, lw=0,
-                        label="model, P5-P95")
-        ax.plot(days, mean[:, k], color=SIMULATED, lw=1.4, label="model, mean")
-        ax.plot(days, observed[:, k], "o", ms=2.5, color=OBSERVED, label="observed")
-        style_axes(ax, plain_text(account, LABEL_WIDTH // 2), "day of the data")
+                        label=_("model, P5-P95"))
+        ax.plot(days, mean[:, k], color=SIMULATED, lw=1.4, label=_("model, mean"))
+        ax.plot(days, observed[:, k], "o", ms=2.5, color=OBSERVED, label=_("observed"))
+        style_axes(ax, plain_text(account, LABEL_WIDTH // 2), _("day of the data"))
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
         if k == 0:
             ax.legend(frameon=False, fontsize=8)
     total = len(result.observed_data.accounts)
-    shown = "" if total <= MAX_PANELS else f" (the first {MAX_PANELS} of {total} accounts)"
-    fig.suptitle(f"Observed {SERIES[series]} against the calibrated model{shown}", x=0.01,
-                 ha="left", fontsize=13)
+    title = _("Observed {series} against the calibrated model").format(series=_(SERIES[series]))
+    if total > MAX_PANELS:
+        title += _(" (the first {n} of {total} accounts)").format(n=MAX_PANELS, total=total)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13)
     return fig

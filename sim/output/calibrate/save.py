@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from sim.analysis.calibrate import CalibrationResult, ParameterFit
+from sim.i18n import preferred
 from sim.output.calibrate.charts import SERIES, plot_fit
 from sim.output.calibrate.report import render_calibration
 from sim.output.files import atomic_dir, default_dir, write_json, write_rows
@@ -28,7 +29,7 @@ def save_calibration(result: CalibrationResult, out_dir: str | Path | None = Non
     ``outputs/<name>/calibrate``), atomically. Returns the folder."""
     out_dir = Path(out_dir) if out_dir is not None else \
         default_dir(result.original) / "calibrate"
-    with atomic_dir(out_dir, "calibrate") as tmp:
+    with preferred(result.scenario.outputs.lang), atomic_dir(out_dir, "calibrate") as tmp:
         (tmp / SCENARIO).write_text(calibrated_yaml(result, out_dir), encoding="utf-8")
         names = list(result.samples)
         draws = len(next(iter(result.samples.values()))) if names else 0

@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.compare import COMPARED, Comparison
-from sim.analysis.recommend import Recommendation
+from sim.analysis.recommend import PICKS, Recommendation
 from sim.i18n import _
 from sim.output.run.report import EVENT_NAMES
 from sim.output.style import plain_text, save_figure, style_axes
@@ -212,9 +212,9 @@ def plot_search(rec: Recommendation) -> Figure:
     cost = np.array([x.cost for x in c])
     on = np.array([x.on_frontier for x in c])
     scatter = None
-    for ax, key, label in ((axes[0], "sdi", "Strongman dependency, SDI (%)"),
-                           (axes[1], "cumulative_loss_pct", "Loss: reach lost after the "
-                            "events (% of baseline)")):
+    for ax, key, label in ((axes[0], "sdi", _("Strongman dependency, SDI (%)")),
+                           (axes[1], "cumulative_loss_pct", _("Loss: reach lost after the "
+                                                              "events (% of baseline)"))):
         risk = np.array([x.figures[key]["mean"] for x in c]) * (100 if key == "sdi" else 1)
         ax.scatter(risk[~on], reach[~on], c=cost[~on], cmap="viridis", s=25, alpha=0.6,
                    vmin=cost.min(), vmax=cost.max())
@@ -222,15 +222,19 @@ def plot_search(rec: Recommendation) -> Figure:
                              edgecolors="black", linewidths=1.2, vmin=cost.min(),
                              vmax=cost.max())
         for (i, tags), offset in zip(_picked(rec).items(), PICK_OFFSETS):
-            ax.annotate(f"{', '.join(tags)}: {c[i].label}", (risk[i], reach[i]),
-                        xytext=offset, textcoords="offset points", fontsize=9,
-                        fontweight="bold", arrowprops={"arrowstyle": "-", "color": "#333333"})
+            ax.annotate(f"{', '.join(_(PICKS[t]) for t in tags)}: {c[i].label}",
+                        (risk[i], reach[i]), xytext=offset, textcoords="offset points",
+                        fontsize=9, fontweight="bold",
+                        arrowprops={"arrowstyle": "-", "color": "#333333"})
         if key == "sdi" and rec.max_sdi is not None:
             ax.axvline(100 * rec.max_sdi, color="#D55E00", ls=":", lw=1)
         ax.yaxis.set_major_formatter(FuncFormatter(format_people))
-        style_axes(ax, f"Expected reach against {label.split(',')[0].split(':')[0].lower()}",
-               label, "Expected daily reach (people)", grid="both")
-    fig.colorbar(scatter, ax=axes, label="Monthly cost (currency/month)", shrink=0.8)
-    fig.suptitle(f"{len(c)} layouts within the budget of {rec.budget:,.0f}/month; outlined: "
-                 "Pareto frontier (reach, SDI, loss, cost)", fontsize=12, x=0.01, ha="left")
+        style_axes(ax, _("Expected reach against {figure}").format(
+            figure=_(FIGURES[key].noun)), label, _("Expected daily reach (people)"),
+            grid="both")
+    fig.colorbar(scatter, ax=axes, label=_("Monthly cost (currency/month)"), shrink=0.8)
+    fig.suptitle(_("{n} layouts within the budget of {budget}/month; outlined: Pareto "
+                   "frontier (reach, SDI, loss, cost)").format(n=len(c),
+                                                               budget=f"{rec.budget:,.0f}"),
+                 fontsize=12, x=0.01, ha="left")
     return fig

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.compare import COMPARED, Comparison, posts_per_day
+from sim.analysis.recommend import PICKS, TARGET_REACH_SHARE, Candidate, Recommendation
 from sim.i18n import N_, _, current
 from sim.output.html import DASH, charts_html, heading, html_table, page
 from sim.output.run.report import EVENT_NAMES
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies, format_people
 
-__all__ = ["CAPTIONS", "findings", "render_comparison", "rows"]
+__all__ = ["CAPTIONS", "findings", "render_comparison", "render_recommendation", "rows"]
 
 CAPTIONS: dict[str, str] = {
     "bars": N_("Every figure per layout: bars are means, whiskers P5-P95 over replications; "
@@ -29,7 +30,11 @@ CAPTIONS: dict[str, str] = {
     "frontier": N_("Reach against risk: each layout a point with P5-P95 error bars; starred "
                    "layouts are Pareto-efficient (no other layout has both more reach and "
                    "less risk)."),
+    "search": N_("Every layout the search evaluated, coloured by monthly cost: expected reach "
+                 "against SDI and against the loss after the events (means); outlined: the "
+                 "Pareto frontier; labelled: the recommended layouts."),
 }
+CANDIDATE_FIGURES = ("expected_reach", "sdi", "cumulative_loss_pct", "loss_at_risk")
 
 
 def rows(comparison: Comparison) -> list[dict[str, Any]]:
@@ -194,6 +199,49 @@ def render_comparison(comparison: Comparison, table: list[dict[str, Any]],
                 "<ul>\n" + "\n".join(f"<li>{escape(s)}</li>" for s in said[1:]) + "\n</ul>",
                 heading(_("Figures")),
                 html_table(head, cells, cls="numbers", text_columns=range(1, len(head))),
+                "\n".join(f'<p class="muted">{escape(f)}</p>' for f in facts),
+                heading(_("Charts")),
+                charts_html(charts, {k: _(v) for k, v in CAPTIONS.items()})]
+    return page(title, sections)
+
+
+def render_recommendation(result: Recommendation, charts: dict[str, list[Path]]) -> str:
+    """The recommendation's page: the picks in words and as a table, the Pareto frontier
+    and the search chart."""
+    title = _("Layouts recommended: {name}").format(name=result.name)
+    said = result.sentences()
+    picks = result.picks()
+    tags = {id(c): tag for tag, c in picks.items()}
+    head = [_("Layout"), _("Pick"), _("Self-operated / leaders / dealers / employees"),
+            f"{_('Monthly cost')} ({_('currency/month')})",
+            *(f"{_(FIGURES[k].title)} ({_(FIGURES[k].unit)})" for k in CANDIDATE_FIGURES)]
+
+    def row(c: Candidate) -> list[str]:
+        counts = " / ".join(str(c.counts[r]) for r in ("self_operated", "leader", "dealer",
+                                                        "employee"))
+        tag = tags.get(id(c))
+        return [c.label, _(PICKS[tag]) if tag else "", counts, f"{c.cost:,.0f}",
+                *(_cell(k, c.figures[k]) for k in CANDIDATE_FIGURES)]
+
+    cap = "" if result.max_sdi is None else _(" A recommended layout has an SDI of at most "
+                                              "{cap}.").format(cap=f"{result.max_sdi:.0%}")
+    facts = [_("Budget {budget}/month; the cheapest pick reaches at least {share} of the "
+               "best pick's expected reach.").format(budget=f"{result.budget:,.0f}",
+                                                     share=f"{TARGET_REACH_SHARE:.0%}") + cap,
+             _("Brackets are P5-P95 over each layout's replications (loss-at-risk: over "
+               "bootstrap resamples); seed {seed}. Definitions: docs/MODEL.md.").format(
+                 seed=result.settings["seed"])]
+    frontier = sorted(result.frontier, key=lambda c: c.cost)
+    sections = [f"<h1>{escape(title)}</h1>",
+                "\n".join(f'<p class="headline">{escape(s)}</p>' for s in said[:-1]),
+                f"<p>{escape(said[-1])}</p>",
+                heading(_("Recommended layouts")),
+                html_table(head, [row(c) for c in picks.values()], cls="numbers",
+                           text_columns=(0,)) if picks else "",
+                heading(_("Pareto frontier ({n} of {total} layouts)").format(
+                    n=len(frontier), total=len(result.candidates))),
+                html_table(head, [row(c) for c in frontier], cls="numbers",
+                           text_columns=(0,)),
                 "\n".join(f'<p class="muted">{escape(f)}</p>' for f in facts),
                 heading(_("Charts")),
                 charts_html(charts, {k: _(v) for k, v in CAPTIONS.items()})]

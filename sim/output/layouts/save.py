@@ -11,7 +11,12 @@ from sim.analysis.recommend import TARGET_REACH_SHARE, Recommendation, candidate
 from sim.i18n import preferred
 from sim.output.files import atomic_dir, default_dir, write_json, write_rows
 from sim.output.layouts.charts import draw_comparison_charts, plot_search
-from sim.output.layouts.report import findings, render_comparison, rows
+from sim.output.layouts.report import (
+    findings,
+    render_comparison,
+    render_recommendation,
+    rows,
+)
 from sim.output.style import save_figure
 from sim.runs.figures import FIGURES, NOT_APPLICABLE, applies
 from sim.runs.metrics import STATS
@@ -65,18 +70,19 @@ def _csv_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def save_recommendation(result: Recommendation, out_dir: str | Path) -> Path:
-    """Write ``candidates.csv``, ``recommendation.json`` and the ``search`` chart into
-    ``out_dir`` atomically; returns the folder."""
-
+    """Write ``candidates.csv``, ``recommendation.json``, the ``search`` chart and
+    ``report.html`` into ``out_dir`` atomically; returns the folder."""
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir, "recommend") as tmp:
-        rows = [candidate_row(c) for c in result.candidates]
-        write_rows(tmp / "candidates.csv", rows)
+    with preferred(result.scenario.outputs.lang), atomic_dir(out_dir, "recommend") as tmp:
+        write_rows(tmp / "candidates.csv", [candidate_row(c) for c in result.candidates])
         data = {"name": result.name, "budget": result.budget, "max_sdi": result.max_sdi,
                 "target_reach_share": TARGET_REACH_SHARE, "settings": result.settings,
                 "recommendation": result.sentences(),
                 "picks": {k: candidate_row(c) for k, c in result.picks().items()},
                 "frontier": [candidate_row(c) for c in result.frontier]}
         write_json(tmp / "recommendation.json", data)
-        save_figure(plot_search(result), tmp / "search", ("png", "svg"))
+        charts = {"search": save_figure(plot_search(result), tmp / "search",
+                                        result.scenario.outputs.charts)}
+        (tmp / "report.html").write_text(render_recommendation(result, charts),
+                                         encoding="utf-8")
     return out_dir

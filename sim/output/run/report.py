@@ -294,17 +294,21 @@ def _uncertainty_table(result: RunResult) -> str:
     for key in RUN_FIGURES:
         if key in fixed and key in result.figures:
             h, drawn, alone = FIGURES[key], result.figures[key], fixed[key]
-            rows.append([h.label, h.unit, h.text(drawn.get("mean")),
-                         f"{h.text(drawn.get('p5'))} to {h.text(drawn.get('p95'))}",
-                         h.text(alone.get("mean")),
-                         f"{h.text(alone.get('p5'))} to {h.text(alone.get('p95'))}"])
-    return ("<h2>Parameter uncertainty</h2><p>The scenario is calibrated: each replication "
-            "draws its accounts' parameters from the calibration's samples, so the spread "
-            "holds both what the data leave unknown and day-to-day chance. Beside it, the "
-            "same replications at the calibrated values alone: day-to-day chance only. Where "
-            "the first range is much wider, the parameters' uncertainty drives it.</p>"
-            + html_table(["Figure", "Unit", "Mean", "P5 to P95", "Mean, values fixed",
-                          "P5 to P95, values fixed"], rows, cls="numbers"))
+            rows.append([_(h.label), _(h.unit), h.text(drawn.get("mean")),
+                         _p5_to_p95(h, drawn), h.text(alone.get("mean")), _p5_to_p95(h, alone)])
+    return (heading(_("Parameter uncertainty")) + "<p>" + escape(_(
+        "The scenario is calibrated: each replication draws its accounts' parameters from the "
+        "calibration's samples, so the spread holds both what the data leave unknown and "
+        "day-to-day chance. Beside it, the same replications at the calibrated values alone: "
+        "day-to-day chance only. Where the first range is much wider, the parameters' "
+        "uncertainty drives it.")) + "</p>"
+        + html_table([_("Figure"), _("Unit"), _("Mean"), _("P5 to P95"), _("Mean, values fixed"),
+                      _("P5 to P95, values fixed")], rows, cls="numbers"))
+
+
+def _p5_to_p95(h: Any, stats: dict[str, Any]) -> str:
+    """A figure's P5 to P95, for a reader."""
+    return _("{low} to {high}").format(low=h.text(stats.get("p5")), high=h.text(stats.get("p95")))
 
 
 def _gap_note(result: RunResult) -> str:
@@ -497,7 +501,7 @@ def _listed(ids: list[str], most: int = 6) -> str:
 def _settings_table(section: Any) -> str:
     """A scenario section (a pydantic model) as parameter, value and meaning."""
     fields = type(section).model_fields
-    rows = [(name, DASH if value is None else value, fields[name].description or "")
+    rows = [(name, DASH if value is None else value, _(fields[name].description or ""))
             for name, value in section.model_dump(mode="json").items()]
     return html_table([_("Parameter"), _("Value"), _("Meaning")], rows, cls="settings")
 
