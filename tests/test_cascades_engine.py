@@ -169,6 +169,9 @@ def test_cascade_loop_is_the_validated_independent_cascade_when_everyone_reshare
         loop = [1 + len(compiled.timed_cascade(*_loop_args(
             graph, 1, [s], [0.0], stream=i, rate=np.ones(1), tie_p=0.4, horizon=np.inf,
             theta=0.3))[0]) for i, s in enumerate(seeds)]
-        kernel = cascade_sizes(graph, seeds, 0.4, rng)
+        kernel = cascade_sizes(graph, rng.integers(1500, size=6000), 0.4, rng)
         assert stats.ks_2samp(loop, kernel).pvalue > 0.01
-        assert np.mean(loop) == pytest.approx(np.mean(kernel), rel=0.15)
+        # the means within 4 standard errors (sizes are heavy-tailed: a few cascades reach
+        # the giant component)
+        error = np.sqrt(np.var(loop) / len(loop) + np.var(kernel) / len(kernel))
+        assert abs(np.mean(loop) - np.mean(kernel)) < 4 * error

@@ -16,6 +16,8 @@ __all__ = [
     "COMPILED",
     "cache_dir",
     "cascade_marks",
+    "cascades",
+    "cascades_numpy",
     "insert_sorted",
     "insert_sorted_numpy",
     "merged_at",
@@ -416,6 +418,53 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
     return qk[decided:tail], qt[decided:tail], sk[:shown], st[:shown], shares
 
 
+def _cascades_loop(indptr, indices, starts, seeds, p, user_p, state, seen, queue
+                   ):  # pragma: no cover - compiled
+    """Independent Cascades one after another, breadth first, with geometric skips."""
+    count = len(starts) - 1
+    sizes = np.empty(count, dtype=np.int64)
+    per_user = len(user_p) > 0
+    log_q = np.log1p(-p) if 0.0 < p < 1.0 else 0.0
+    for c in range(count):
+        tail = 0
+        for k in range(starts[c], starts[c + 1]):
+            if _marked(seen, seeds[k]):
+                queue[tail] = seeds[k]
+                tail += 1
+        head = 0
+        while head < tail:
+            u = queue[head]
+            head += 1
+            q, lq = p, log_q
+            if per_user:
+                q = user_p[u]
+                lq = np.log1p(-q) if 0.0 < q < 1.0 else 0.0
+            if q <= 0.0:
+                continue
+            j, end = indptr[u], indptr[u + 1]
+            while j < end:
+                if q < 1.0:  # ties skipped before the next one that sees it: geometric
+                    gap = np.log(1.0 - _uniform(state, c)) / lq
+                    if gap >= end - j:
+                        break
+                    j += np.int64(gap)
+                v = indices[j]
+                j += 1
+                if _marked(seen, v):
+                    queue[tail] = v
+                    tail += 1
+        sizes[c] = tail
+        for k in range(tail):
+            seen[queue[k] >> 6] = 0
+    return sizes
+
+
+def cascades_numpy(*args):
+    """The loop of :func:`cascades`, interpreted (its twin: the same numbers, slowly)."""
+    with np.errstate(over="ignore"):
+        return _cascades_loop(*args)
+
+
 def cascade_marks(n_keys: int) -> np.ndarray:
     """The all-zero work array of :func:`timed_cascade` for ``n_keys`` keys."""
     return np.zeros(n_keys // 64 + 1, dtype=np.uint64)
@@ -455,14 +504,23 @@ def _compile():
     for helper in ("_uniform", "_marked", "_grown"):  # inlined into the loops calling them
         globals()[helper] = numba.njit(inline="always")(globals()[helper])
     return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
-                                  _insert_sorted_loop, _splice_loop, _timed_cascade_loop))
+                                  _insert_sorted_loop, _splice_loop, _timed_cascade_loop,
+                                  _cascades_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-select, take, tally, insert_sorted, splice, timed_cascade = _compiled if COMPILED else (
-    select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
-    timed_cascade_numpy)
+select, take, tally, insert_sorted, splice, timed_cascade, cascades = _compiled if COMPILED \
+    else (select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
+          timed_cascade_numpy, cascades_numpy)
+cascades.__doc__ = """Independent Cascades run one after another, breadth first: cascade ``c``
+starts at ``seeds[starts[c]:starts[c + 1]]`` and each user it reaches lets each of its ties
+(row ``u`` of ``indptr``/``indices``) see it with ``p`` (or ``user_p[u]`` when ``user_p`` is
+not empty), skipping the ties that do not by geometric gaps, so its cost follows the ties
+that see it. Draws come from ``state[c]`` (one SplitMix64 stream per cascade, advanced in
+place); ``seen`` is an all-zero bit array of the users (:func:`cascade_marks`), left all
+zero, and ``queue`` a work array of one slot per user, which holds the last cascade's users
+on return. Returns each cascade's final size, seeds included."""
 timed_cascade.__doc__ = """Who else sees the day's content, and when: a breadth-first
 Independent Cascade with reaction times, from the first viewers who reshare (docs/MODEL.md,
 "Resharing").

@@ -1,25 +1,29 @@
-"""The Independent Cascade of reshares on the social graph, vectorized over CSR arrays.
+"""The Independent Cascade of reshares on the social graph, compiled over CSR arrays.
 
 Every newly active user gets one chance to activate each of its ties, independently with
-probability ``p`` (the sharer's reshare probability). A cascade advances a whole wave at a
-time: the ties of every user activated in the last wave are drawn in one numpy pass (with
-geometric gaps between the ties that fire), so the cost follows the cascade, not the graph.
-Many cascades run together in one key space (:func:`cascade_sizes`). The engine's day step
-runs a timed variant of the same process in compiled code
+probability ``p`` (the sharer's reshare probability). A cascade runs breadth first in
+compiled code (:func:`sim.kernel.compiled.cascades`), skipping the ties that do not fire by
+geometric gaps, so its cost follows the ties that do, not the graph; many cascades run in
+one call (:func:`cascade_sizes`), and one call costs a few microseconds beyond its
+cascade. The engine's day step runs a timed variant of the same process
 (:func:`sim.kernel.compiled.timed_cascade`), checked against this one.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
 
-from sim.kernel.compiled import insert_sorted
-from sim.kernel.csr import CSR, sorted_unique
-from sim.kernel.streams import Streams, bernoulli_select
+from sim.kernel.compiled import cascade_marks, cascades
+from sim.kernel.csr import CSR
 
-__all__ = ["cascade_sizes", "contains", "independent_cascade", "spread"]
+__all__ = ["cascade_sizes", "contains", "independent_cascade"]
+
+NO_USER_P = np.empty(0)  # the array of per-user probabilities when p is one number
+_work = threading.local()  # per thread: each graph's work arrays, kept while the graph lives
 
 
 def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
@@ -53,21 +57,20 @@ def independent_cascade(graph: Any, seeds: Any, p: float | np.ndarray,
     [0, 1, 2, 3, 4]
     """
     if isinstance(graph, CSR):
-        return _cascade(graph, np.asarray(seeds, dtype=np.int64), p, rng)
+        return _cascade(graph, seeds, p, rng)
     csr, labels = CSR.from_networkx(graph)
     position = {label: i for i, label in enumerate(labels)}
-    active = _cascade(csr, np.array([position[s] for s in seeds], dtype=np.int64), p, rng)
+    active = _cascade(csr, [position[s] for s in seeds], p, rng)
     return np.array([labels[i] for i in active])
 
 
 def cascade_sizes(graph: CSR, seeds: Any, p: float | np.ndarray,
                   rng: np.random.Generator) -> np.ndarray:
-    """Final sizes of many independent cascades, run together in one pass per wave.
+    """Final sizes of many independent cascades, in one call.
 
     Cascade ``i`` starts at ``seeds[i]`` (a user index, or a sequence of them); the
-    cascades share no state, only the random stream, exactly as :func:`independent_cascade`
-    run once per seed set would (each cascade is one piece of content of
-    :func:`spread`).
+    cascades share no state, each draws from its own stream seeded from ``rng``, exactly as
+    :func:`independent_cascade` run once per seed set would.
 
     Returns
     -------
@@ -82,64 +85,53 @@ def cascade_sizes(graph: CSR, seeds: Any, p: float | np.ndarray,
     >>> cascade_sizes(g, [0, 3, [0, 3]], 1.0, np.random.default_rng(0)).tolist()
     [3, 1, 4]
     """
-    n = graph.n_rows
     if isinstance(seeds, np.ndarray) and seeds.ndim == 1:  # one seed per cascade
-        count, keys = len(seeds), np.arange(len(seeds)) * n + seeds
+        flat, starts = seeds.astype(np.int64, copy=False), np.arange(len(seeds) + 1)
     else:
-        count = len(seeds)
-        keys = np.concatenate([i * n + np.atleast_1d(np.asarray(s, dtype=np.int64))
-                               for i, s in enumerate(seeds)] or [np.empty(0, np.int64)])
-    seen = spread(graph, sorted_unique(keys.astype(np.int64)), p, Streams([rng]),
-                  np.zeros(count, np.int64))
-    return np.bincount(seen // n, minlength=count)
+        parts = [np.atleast_1d(np.asarray(s, dtype=np.int64)) for s in seeds]
+        flat = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        starts = np.concatenate([[0], np.cumsum([len(s) for s in parts], dtype=np.int64)])
+    return _run(graph, flat, starts, p, rng)[0]
 
 
-def _cascade(graph: CSR, seeds: np.ndarray, p: float | np.ndarray,
+def _cascade(graph: CSR, seeds: Any, p: float | np.ndarray,
              rng: np.random.Generator) -> np.ndarray:
-    return spread(graph, sorted_unique(seeds), p, Streams([rng]), np.zeros(1, np.int64))
+    """The users one cascade from ``seeds`` activates, sorted."""
+    flat = np.asarray(seeds, dtype=np.int64).reshape(-1)
+    sizes, queue = _run(graph, flat, np.array([0, len(flat)]), p, rng)
+    return np.sort(queue[:sizes[0]])
 
 
-def spread(graph: CSR, viewers: np.ndarray, tie_p: float | np.ndarray, streams: Streams,
-           owner: np.ndarray) -> np.ndarray:
-    """Everyone a set of cascades reaches, starting from their first users.
-
-    Users and content share one key space, ``key = content * n_users + user``, so many
-    cascades run together, each drawing from its owner's stream. Every reached user passes
-    the content on: each of its ties sees it with ``tie_p`` (a number, or one per user); a
-    user sees a piece of content at most once.
-
-    Parameters
-    ----------
-    graph : CSR
-        Social ties: row ``u`` holds the users ``u`` reaches.
-    viewers : ndarray of int64
-        Sorted distinct keys of the first users.
-    tie_p : float or ndarray
-        Probability that a tie sees the content.
-    streams : Streams
-        Random streams, one per owner.
-    owner : ndarray of int
-        Stream owner of each content id.
-
-    Returns
-    -------
-    ndarray of int64
-        Sorted distinct keys of everyone reached, the first ones included.
-    """
+def _run(graph: CSR, seeds: np.ndarray, starts: np.ndarray, p: float | np.ndarray,
+         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each cascade's size, and the work queue holding the last cascade's users."""
     n = graph.n_rows
-    seen = new = viewers
-    while len(new):
-        content = new // n
-        users = new - content * n
-        starts = graph.indptr[users]
-        q = tie_p if np.ndim(tie_p) == 0 else np.asarray(tie_p)[users]
-        segment, position = bernoulli_select(streams, owner[content],
-                                             graph.indptr[users + 1] - starts, q)
-        reached = content[segment] * n + graph.indices[starts[segment] + position]
-        new = sorted_unique(reached)
-        new = new[~contains(seen, new)]
-        seen = insert_sorted(seen, new)
-    return seen
+    if len(seeds) and not (seeds.min() >= 0 and seeds.max() < n):
+        raise ValueError(f"expected seed users from 0 to {n - 1}; found "
+                         f"{seeds.min() if seeds.min() < 0 else seeds.max()}")
+    if np.ndim(p) == 0:
+        scalar, user_p = float(np.clip(p, 0.0, 1.0)), NO_USER_P
+    else:
+        scalar, user_p = 0.0, np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+        if user_p.shape != (n,):
+            raise ValueError(f"expected one probability per user ({n}); found shape "
+                             f"{user_p.shape}")
+    seen, queue = _work_arrays(graph)
+    state = rng.bit_generator.random_raw(len(starts) - 1)
+    return cascades(graph.indptr, graph.indices, starts, seeds, scalar, user_p, state, seen,
+                    queue), queue
+
+
+def _work_arrays(graph: CSR) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's all-zero marks and its queue, made once per thread while it lives."""
+    arrays = getattr(_work, "by_graph", None)
+    if arrays is None:
+        arrays = _work.by_graph = weakref.WeakKeyDictionary()
+    found = arrays.get(graph)
+    if found is None:
+        found = arrays[graph] = (cascade_marks(graph.n_rows),
+                                 np.empty(graph.n_rows, dtype=np.int64))
+    return found
 
 
 def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
