@@ -1,28 +1,34 @@
-"""Cascade kernel against its peers: cascades per second on the same graphs, seeds and p.
+"""Cascade kernel against its peers, fairly: cascades per second on the same graphs, seeds and p.
 
-For Barabasi-Albert graphs (m = 3) and configuration-model graphs (power law k^-2.5 with an
-exponential cutoff at 50, k >= 2) of n users, the same 1,000 random single seeds and p in
-(0.01, 0.05, 0.2), each tool runs Independent Cascades through the 1,000 seeds, cycling
-through them again until it has run for at least a second (a fast tool's rate is not one
-timing of a few milliseconds), or until its time budget per cell is spent and it ran at least
-``--min-runs`` cascades (a slow peer's rate is not left to one or two heavy-tailed
-cascades); the rate is cascades per second of what it ran. Tools:
+Cells: Barabasi-Albert graphs (m = 5) and heavy-tailed configuration graphs (degrees a power
+law k^-2.5 with an exponential cutoff at 50, k >= 2) of n users, mutual (every tie both ways)
+and directed (every tie given one direction at random), and p in (0.01, 0.05, 0.2). Each cell
+runs in its own process pinned to one core, and its tools take turns: round after round,
+each runs Independent Cascades from the same block of random single seeds, again and again
+for at least 0.3 s (tools in a new order each round), so drift of the machine hits every
+tool alike and no timing is a few microseconds long. A tool's rate is the cascades it ran
+over the time it took, summed over the rounds.
 
-- riskmodel: ``sim.kernel.diffusion.cascade_sizes`` on the compiled CSR graph, all 1,000 cascades in
-  one batch at p < 0.1; at p = 0.2 batches of at most 5 x 10^7 / n cascades (1,000 at
-  n = 10^4, 500 at 10^5, 50 at 10^6), so that a batch's keys fit in memory;
-- CyNetDiff ``IndependentCascadeModel`` (compiled, one cascade at a time, reset between);
-- NDlib ``IndependentCascadesModel`` (per-edge threshold p) and EoN ``basic_discrete_SIR``.
+Each tool runs in its tightest loop through its own API, timed around the loop only:
 
-Building the graphs and converting them to each tool's form is not timed, nor is one
-warm-up call per tool and cell. Mean final sizes are printed for every tool, over the
-cascades it ran, so agreement can be read off.
+- riskmodel, batched: one ``sim.kernel.diffusion.cascade_sizes(csr, block, p, rng)`` call
+  per block;
+- riskmodel, single calls: ``independent_cascade(csr, [s], p, rng)`` per seed (it returns
+  the activated users, sorted);
+- CyNetDiff: ``model.set_seeds([s]); model.advance_until_completion();
+  model.get_num_activated_nodes()`` per seed (``set_seeds`` resets the model);
+- NDlib ``IndependentCascadesModel`` and EoN ``basic_discrete_SIR``, per seed, within a time
+  budget per round (they are slower by orders of magnitude; mutual graphs of at most 10^5
+  users only).
 
-Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--budget 10]
-[--min-runs 1] [--graphs barabasi_albert,configuration] [--probabilities 0.01,0.05,0.2]``
+Not timed: building the graphs, converting them to each tool's form, one warm-up call per
+tool (JIT compilation, caches). Mean final sizes are printed per tool so agreement can be
+read off. Peak memory is the cell process's peak resident set (every tool's graph in it).
+
+Run: ``python bench/kernel_peers.py [--sizes 10000,100000,1000000] [--rounds 5]
+[--graphs ba,cm] [--directions mutual,directed] [--probabilities 0.01,0.05,0.2]``
 (needs ``pip install -e '.[validation]' cynetdiff``). Prints a table and writes
-``bench/results/kernel_peers.json`` (``kernel_peers_cells.json`` for a subset of cells, which
-get the same graphs, seeds and streams as in the full run).
+``bench/results/kernel_peers.json`` (``kernel_peers_cells.json`` for a subset of cells).
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,161 +50,177 @@ import networkx as nx
 import numpy as np
 
 from sim.kernel.csr import CSR
-from sim.kernel.diffusion import cascade_sizes
-from validation.configuration import configuration_graph, power_law_degrees, to_networkx
+from sim.kernel.diffusion import cascade_sizes, independent_cascade
+from validation.configuration import configuration_graph, power_law_degrees
 from validation.tables import environment, format_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CASCADES = 1000
 PROBABILITIES = (0.01, 0.05, 0.2)
-BATCH_KEYS = 5 * 10**7  # cascades x users of a batch at p = 0.2, at most
+BLOCK = 200  # seeds per round and tool
+TURN = 0.3  # seconds a tool runs per round, at least (the block repeated)
+SLOW_BUDGET = 1.0  # seconds per round for NDlib and EoN
+SLOW_USERS = 10**5  # NDlib and EoN run on graphs up to this size (a cascade at 10^6 takes
+# them minutes)
+TOOLS = ("batched", "single", "cynetdiff", "ndlib", "eon")
+GRAPHS = {"ba": "Barabasi-Albert (m = 5)", "cm": "configuration (k^-2.5, cutoff 50)"}
 
 
-def graphs(n: int, rng: np.random.Generator) -> dict[str, tuple[CSR, nx.Graph]]:
-    """The two graphs of size n, as CSR and as networkx (the same ties)."""
-    ba = nx.barabasi_albert_graph(n, 3, seed=int(rng.integers(2**31)))
-    u, v = np.array(ba.edges()).T
+def ties(kind: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The undirected ties of a graph of ``n`` users, as pairs."""
+    rng = np.random.default_rng(seed)
+    if kind == "ba":
+        u, v = np.array(nx.barabasi_albert_graph(n, 5, seed=seed).edges()).T
+        return u, v
     cm = configuration_graph(power_law_degrees(n, 2.5, 50.0, rng, k_min=2), rng)
-    return {"barabasi_albert": (CSR.symmetric(u, v, n), ba),
-            "configuration": (cm, to_networkx(cm))}
+    rows = np.repeat(np.arange(n), np.diff(cm.indptr))
+    upper = rows < cm.indices
+    return rows[upper], cm.indices[upper].astype(np.int64)
 
 
-def timed(run_one: Callable[[int], int], seeds: np.ndarray, budget: float,
-          chunk: int = 1, min_runs: int = 1, min_seconds: float = 1.0
-          ) -> tuple[float, np.ndarray]:
-    """Cascades per second and the sizes of those run: through all the seeds (again and
-    again until ``min_seconds`` have passed, so a fast tool's rate is not one short
-    timing), or until ``budget`` seconds are spent and at least ``min_runs`` cascades ran."""
-    sizes: list[int] = []
-    started = time.perf_counter()
-    for i in itertools.count(0, chunk):
-        j = i % len(seeds)
-        sizes.extend(np.atleast_1d(run_one(seeds[j:j + chunk] if chunk > 1 else seeds[j])))
-        elapsed = time.perf_counter() - started
-        if (elapsed > budget and len(sizes) >= min_runs) or \
-                (len(sizes) >= len(seeds) and elapsed >= min_seconds):
-            break
-    return len(sizes) / (time.perf_counter() - started), np.array(sizes)
+def cell_graph(kind: str, direction: str, n: int, seed: int) -> tuple[CSR, nx.Graph]:
+    """The cell's graph as CSR and as networkx (the same ties)."""
+    u, v = ties(kind, n, seed)
+    if direction == "mutual":
+        G = nx.Graph()
+        G.add_nodes_from(range(n))
+        G.add_edges_from(zip(u.tolist(), v.tolist()))
+        return CSR.symmetric(u, v, n), G
+    flip = np.random.default_rng(seed + 1).random(len(u)) < 0.5
+    a, b = np.where(flip, v, u), np.where(flip, u, v)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(zip(a.tolist(), b.tolist()))
+    return CSR.directed(a, b, n), G
 
 
-def tools(csr: CSR, graph: nx.Graph, p: float, seed: int) -> dict[str, Callable]:
-    """One function per tool: seeds -> final sizes."""
+def tools(csr: CSR, G: nx.Graph, p: float, seed: int) -> dict[str, Callable]:
+    """Per tool, its tightest loop over a block of seeds, returning the final sizes."""
     rng = np.random.default_rng(seed)
     out: dict[str, Callable] = {
-        "riskmodel": lambda s: cascade_sizes(csr, s, p, rng)}
+        "batched": lambda block: cascade_sizes(csr, block, p, rng),
+        "single": lambda block: [len(independent_cascade(csr, [s], p, rng)) for s in block]}
     try:
         from cynetdiff.utils import networkx_to_ic_model
+    except ImportError:
+        pass
+    else:
+        model, _ = networkx_to_ic_model(G, activation_prob=p, rng=seed)
 
-        ic_model, _ = networkx_to_ic_model(graph, activation_prob=p, rng=seed)
-
-        def cynetdiff(s: int) -> int:
-            ic_model.reset_model()
-            ic_model.set_seeds([int(s)])
-            ic_model.advance_until_completion()
-            return ic_model.get_num_activated_nodes()
+        def cynetdiff(block: list[int]) -> list[int]:
+            sizes = []
+            for s in block:
+                model.set_seeds([s])
+                model.advance_until_completion()
+                sizes.append(model.get_num_activated_nodes())
+            return sizes
         out["cynetdiff"] = cynetdiff
-    except ImportError:
-        pass
-    try:
-        import EoN
+    if not G.is_directed() and G.number_of_nodes() <= SLOW_USERS:
+        try:
+            import EoN
 
-        out["eon"] = lambda s: EoN.basic_discrete_SIR(graph, p, initial_infecteds=[int(s)],
-                                                      rng=rng)[3][-1]
-    except ImportError:
-        pass
-    try:
-        from validation.peer_models import ndlib_model, ndlib_run
-
-        nd_model = ndlib_model(graph, p, seed, next(iter(graph)))
-        out["ndlib"] = lambda s: ndlib_run(nd_model, int(s))
-    except ImportError:
-        pass
+            from validation.peer_models import ndlib_model, ndlib_run
+        except ImportError:
+            pass
+        else:
+            nd = ndlib_model(G, p, seed, 0)
+            out["ndlib"] = lambda block: [ndlib_run(nd, s) for s in block]
+            out["eon"] = lambda block: [EoN.basic_discrete_SIR(
+                G, p, initial_infecteds=[s], rng=rng)[3][-1] for s in block]
     return out
 
 
-HEADER = ["graph", "n", "p", "riskmodel/s (runs)", "cynetdiff/s", "ndlib/s", "eon/s",
-          "vs cynetdiff", "vs ndlib", "vs eon", "mean sizes"]
-TOOLS = ("riskmodel", "cynetdiff", "ndlib", "eon")
+def run_cell(kind: str, direction: str, n: int, p: float, rounds: int) -> dict:
+    """One cell, in this process: every tool's rate, cascades and mean final size."""
+    seed = 1000 * n + int(p * 1000) + (kind == "cm") * 7 + (direction == "directed") * 13
+    csr, G = cell_graph(kind, direction, n, seed)
+    seeds = np.random.default_rng(seed).integers(0, n, rounds * BLOCK)
+    runners = tools(csr, G, p, seed)
+    for run_one in runners.values():
+        run_one([int(seeds[0])] if run_one is not runners["batched"] else seeds[:1])
+    spent, runs, total = (dict.fromkeys(runners, 0.0) for _ in range(3))
+    order = list(runners)
+    for r in range(rounds):
+        block = seeds[r * BLOCK:(r + 1) * BLOCK]
+        as_ints = block.tolist()
+        for tool in order[r % len(order):] + order[:r % len(order)]:
+            run_one = runners[tool]
+            if tool in ("ndlib", "eon"):  # within a time budget, cascade by cascade
+                started = time.perf_counter()
+                for s in as_ints:
+                    runs[tool] += 1
+                    total[tool] += sum(run_one([s]))
+                    if time.perf_counter() - started > SLOW_BUDGET:
+                        break
+                spent[tool] += time.perf_counter() - started
+                continue
+            arg = block if tool == "batched" else as_ints
+            started = time.perf_counter()
+            while True:  # the block again and again for at least TURN seconds
+                found = run_one(arg)
+                runs[tool] += len(found)
+                total[tool] += float(np.sum(found))
+                if time.perf_counter() - started >= TURN:
+                    break
+            spent[tool] += time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # GiB (ru_maxrss: KiB)
+    return {"graph": kind, "direction": direction, "n": n, "p": p, "rounds": rounds,
+            "peak_gib": round(peak, 3),
+            "tools": {t: {"rate": runs[t] / spent[t], "cascades": int(runs[t]),
+                          "mean_size": total[t] / runs[t]} for t in runners}}
 
 
-def run_cells(sizes: list[int], budget: float, min_runs: int = 1,
-              only_graphs: tuple[str, ...] = ("barabasi_albert", "configuration"),
-              probabilities: tuple[float, ...] = PROBABILITIES) -> list[dict]:
-    """Every cell (graph, n, p): each tool's rate, runs and mean final size, printed as
-    it finishes. Cells left out still draw their seeds, so a cell run alone gets the same
-    graphs, seeds and streams as in the full run."""
-    rng = np.random.default_rng(2024)
-    records = []
-    for n in sizes:
-        for name, (csr, graph) in graphs(n, rng).items():
-            seeds = rng.integers(0, n, CASCADES)
-            for p in PROBABILITIES:
-                tool_seed = int(rng.integers(2**31))  # drawn for every cell: cells repeat
-                if name not in only_graphs or p not in probabilities:
-                    continue
-                cell: dict[str, dict[str, float]] = {}
-                for tool, run_one in tools(csr, graph, p, tool_seed).items():
-                    # one batch of all seeds for mostly tiny cascades; smaller batches on
-                    # large graphs when cascades are large, so a batch's keys stay in memory
-                    chunk = (CASCADES if p < 0.1 else min(CASCADES, BATCH_KEYS // n)) \
-                        if tool == "riskmodel" else 1
-                    run_one(seeds[:chunk] if chunk > 1 else seeds[0])  # warm up (JIT, caches)
-                    rate, done = timed(run_one, seeds, budget, chunk, min_runs)
-                    cell[tool] = {"rate": rate, "runs": len(done),
-                                  "mean_size": float(done.mean())}
-                records.append({"graph": name, "n": n, "p": p, "tools": cell})
-                print(format_table(HEADER, [_row(records[-1])]), flush=True)
-    return records
+HEADER = ["graph", "n", "p", "batched/s", "single/s", "cynetdiff/s", "batched vs cynetdiff",
+          "single vs cynetdiff", "vs ndlib", "vs eon", "mean sizes (b/s/c)", "peak GiB"]
 
 
-def _row(record: dict) -> list:
-    cell, ours = record["tools"], record["tools"]["riskmodel"]["rate"]
-    return [record["graph"], f"{record['n']:,}", record["p"],
-            *(f"{cell[t]['rate']:,.1f} ({cell[t]['runs']})" if t in cell else "-"
-              for t in TOOLS),
-            *(f"{ours / cell[t]['rate']:,.1f}x" if t in cell else "-" for t in TOOLS[1:]),
-            " / ".join(f"{cell[t]['mean_size']:.1f}" for t in cell)]
+def row(cell: dict) -> list:
+    t = cell["tools"]
 
-
-def table(records: list[dict]) -> str:
-    return format_table(HEADER, [_row(r) for r in records])
-
-
-def ratios(records: list[dict], peer: str, below: float = 1.0) -> list[float]:
-    """riskmodel's rate over ``peer``'s in every cell with p < ``below``."""
-    return [r["tools"]["riskmodel"]["rate"] / r["tools"][peer]["rate"] for r in records
-            if peer in r["tools"] and r["p"] < below]
+    def ratio(peer: str, ours: str = "batched") -> str:
+        return f"{t[ours]['rate'] / t[peer]['rate']:,.2f}x" if peer in t else "-"
+    return [f"{cell['graph']} {cell['direction']}", f"{cell['n']:,}", cell["p"],
+            *(f"{t[k]['rate']:,.0f}" if k in t else "-" for k in ("batched", "single",
+                                                                   "cynetdiff")),
+            ratio("cynetdiff"), ratio("cynetdiff", "single"),
+            ratio("ndlib", "single"), ratio("eon", "single"),
+            " / ".join(f"{t[k]['mean_size']:.1f}" for k in ("batched", "single", "cynetdiff")
+                       if k in t), cell["peak_gib"]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--budget", type=float, default=10.0,
-                        help="seconds per tool and cell (default 10)")
-    parser.add_argument("--min-runs", type=int, default=1,
-                        help="cascades each tool runs at least, budget or not (default 1)")
-    parser.add_argument("--graphs", default="barabasi_albert,configuration",
-                        help="graphs to run (default both)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--graphs", default="ba,cm")
+    parser.add_argument("--directions", default="mutual,directed")
     parser.add_argument("--probabilities", default=",".join(map(str, PROBABILITIES)))
+    parser.add_argument("--cell", help=argparse.SUPPRESS)  # kind,direction,n,p: run one here
     args = parser.parse_args()
-    only_graphs = tuple(args.graphs.split(","))
-    probabilities = tuple(float(x) for x in args.probabilities.split(","))
-    records = run_cells([int(x) for x in args.sizes.split(",")], args.budget, args.min_runs,
-                        only_graphs, probabilities)
-    text = table(records)
+    if args.cell:
+        kind, direction, n, p = args.cell.split(",")
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        print(json.dumps(run_cell(kind, direction, int(n), float(p), args.rounds)))
+        return
+    cells = []
+    for n, kind, direction, p in itertools.product(
+            [int(x) for x in args.sizes.split(",")], args.graphs.split(","),
+            args.directions.split(","), [float(x) for x in args.probabilities.split(",")]):
+        found = subprocess.run([sys.executable, __file__, "--cell",
+                                f"{kind},{direction},{n},{p}", "--rounds", str(args.rounds)],
+                               check=True, capture_output=True, text=True)
+        cells.append(json.loads(found.stdout.strip().splitlines()[-1]))
+        print(format_table(HEADER, [row(cells[-1])]), flush=True)
+    text = format_table(HEADER, [row(c) for c in cells])
     print("\n" + text)
+    every = (args.sizes == "10000,100000,1000000" and set(args.graphs.split(",")) == set(GRAPHS)
+             and args.directions == "mutual,directed"
+             and {float(x) for x in args.probabilities.split(",")} == set(PROBABILITIES))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    every_cell = set(only_graphs) >= {"barabasi_albert", "configuration"} and \
-        set(probabilities) >= set(PROBABILITIES)
-    (RESULTS / f"kernel_peers{'' if every_cell else '_cells'}.json").write_text(json.dumps({
+    (RESULTS / f"kernel_peers{'' if every else '_cells'}.json").write_text(json.dumps({
         "command": "python bench/kernel_peers.py " + " ".join(sys.argv[1:]),
-        "cells": records, "table": text, "environment": versions()}, indent=2) + "\n")
-
-
-def versions() -> dict:
-    """Versions of the tools compared and of the machine."""
-    return environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib", "EoN",
-                        "networkx"])
+        "cells": cells, "table": text,
+        "environment": environment(["riskmodel", "numpy", "numba", "cynetdiff", "ndlib",
+                                    "EoN", "networkx"])}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -168,6 +168,21 @@ def _dask_mode(value: str | None) -> str | None:
     return value
 
 
+Scheduler = Annotated[str | None, typer.Option(
+    help="Run replications as tasks on this Dask scheduler (tcp://host:8786). Needs the dask "
+    "extra.", show_default=False)]
+DaskMode = Annotated[str | None, typer.Option(
+    help="'local': run replications on a Dask cluster started on this machine with "
+    "--workers processes.", show_default=False, callback=_dask_mode)]
+
+
+def _cluster(scheduler: str | None, dask: str | None) -> str | None:
+    """Where --scheduler or --dask say to run (None: the local process pool)."""
+    if scheduler and dask:
+        raise typer.BadParameter("give either --scheduler or --dask, not both")
+    return scheduler or dask
+
+
 @app.command()
 def run(
     file: ScenarioFile,
@@ -181,24 +196,19 @@ def run(
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes. Default: all cores. Results do not depend on it.",
         show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Run replications as tasks on this Dask scheduler (tcp://host:8786). Needs the "
-        "dask extra.", show_default=False)] = None,
-    dask: Annotated[str | None, typer.Option(
-        help="'local': run replications on a Dask cluster started on this machine with "
-        "--workers processes.", show_default=False, callback=_dask_mode)] = None,
+    scheduler: Scheduler = None,
+    dask: DaskMode = None,
     no_memory_check: NoMemoryCheck = False,
     lang: Lang = None,
 ) -> None:
     """Simulate a scenario and write its report, charts, tables and summary."""
-    if scheduler and dask:
-        raise typer.BadParameter("give either --scheduler or --dask, not both")
+    cluster = _cluster(scheduler, dask)
 
     with user_errors():
         target = _out_target(file, out_dir)
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = simulate(file, replications=replications, seed=seed, workers=workers,
-                          scheduler=scheduler or dask, check_memory=not no_memory_check,
+                          scheduler=cluster, check_memory=not no_memory_check,
                           progress=progress)
         result = _what_to_do(file, result, workers, progress)
         progress(description="writing outputs")
@@ -406,17 +416,21 @@ def sweep(
         min=0, help="Root random seed of every point. Default: the scenario's.",
         show_default=False)] = None,
     workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask: DaskMode = None,
     no_memory_check: NoMemoryCheck = False,
     lang: Lang = None,
 ) -> None:
     """Run the scenario at every point of a grid of key values (common random numbers)."""
+    cluster = _cluster(scheduler, dask)
 
     with user_errors():
         grid = parse_sets(sets)
         target = _out_target(file, out_dir, "sweep")
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
-                           progress=progress, check_memory=not no_memory_check)
+                           progress=progress, check_memory=not no_memory_check,
+                           scheduler=cluster)
         with _reader(lang):
             folder = save(result, target)
     with _reader(lang), preferred(result.scenario.outputs.lang):
@@ -459,16 +473,20 @@ def sensitivity(
         "the parameter file's, else 64 (Sobol) or 20 (Morris).", show_default=False)] = None,
     out_dir: OutDir = None,
     workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask: DaskMode = None,
     no_memory_check: NoMemoryCheck = False,
     lang: Lang = None,
 ) -> None:
     """Rank the uncertain inputs by how much of each figure's variance they drive."""
+    cluster = _cluster(scheduler, dask)
 
     with user_errors():
         target = _out_target(file, out_dir, "sensitivity")
     with user_errors(), interruptible(target), _progress_bar() as progress:
         result = analyse(file, params, method=method, samples=samples, workers=workers,
-                         progress=progress, check_memory=not no_memory_check)
+                         progress=progress, check_memory=not no_memory_check,
+                         scheduler=cluster)
         with _reader(lang):
             folder = save(result, target)
     with _reader(lang), preferred(result.scenario.outputs.lang):
@@ -557,9 +575,12 @@ def compare(
         show_default=False)] = None,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask: DaskMode = None,
     lang: Lang = None,
 ) -> None:
     """Compare matrix layouts on one audience and the same events (common random numbers)."""
+    cluster = _cluster(scheduler, dask)
 
     if normalize not in (None, "cost", "posts", "none"):
         raise typer.BadParameter(f"expected cost, posts or none; found {normalize!r}",
@@ -570,7 +591,7 @@ def compare(
         result = run_compare(files[0] if len(files) == 1 else files,
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
-                             progress=progress)
+                             progress=progress, scheduler=cluster)
         with _reader(lang):
             folder = save(result, target)
     with _reader(lang), preferred(result.results[0].scenario.outputs.lang):
@@ -624,16 +645,19 @@ def recommend(
     max_evaluations: Annotated[int, typer.Option(
         min=1, help="Most candidate layouts simulated.")] = 48,
     workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask: DaskMode = None,
     lang: Lang = None,
 ) -> None:
     """Search layouts (X, K, N and cadence) under a budget; recommend from the frontier."""
+    cluster = _cluster(scheduler, dask)
 
     with user_errors():
         target = _out_target(file, out_dir, "recommend")
     with user_errors(), interruptible(target), _progress_bar("candidate layouts") as progress:
         result = search(file, budget, max_sdi=max_sdi, replications=replications,
                         users=users, max_evaluations=max_evaluations, workers=workers,
-                        progress=progress)
+                        progress=progress, scheduler=cluster)
         with _reader(lang):
             folder = save(result, target)
     with _reader(lang), preferred(result.scenario.outputs.lang):

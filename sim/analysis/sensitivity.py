@@ -245,8 +245,8 @@ class SensitivityResult:
 def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str | Path,
                 base_dir: str | Path | None = None, *, method: str | None = None,
                 samples: int | None = None, workers: int | None = None,
-                progress: Progress | None = None, check_memory: bool = True
-                ) -> SensitivityResult:
+                progress: Progress | None = None, check_memory: bool = True,
+                scheduler: str | None = None) -> SensitivityResult:
     """Sample the uncertain inputs, run every sample, and estimate the indices.
 
     Parameters
@@ -257,7 +257,7 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
         The uncertain inputs (:func:`load_params`).
     method, samples : optional
         Override the parameter file's.
-    workers, progress, check_memory
+    workers, progress, check_memory, scheduler
         As for :func:`sim.run`; ``progress`` counts replications over all samples.
 
     Raises
@@ -293,7 +293,7 @@ def sensitivity(scenario: Scenario | str | Path, params: SensitivitySpec | str |
         f"{k}={v}" for k, v in values.items()) + ")", base_dir=base_dir)
         for j, values in enumerate(sample_values(spec, x))]
     results = run_many(scenarios, base_dir, workers=workers, progress=progress,
-                       check_memory=check_memory)
+                       check_memory=check_memory, scheduler=scheduler)
     figures = [_figures(r) for r in results]
     y = {o: np.array([f[o] for f in figures]) for o in ANALYSED}
     indices = {o: _analyze(spec, x, v, base.seed) for o, v in y.items()}

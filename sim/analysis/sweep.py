@@ -94,7 +94,8 @@ class SweepResult:
 def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]],
           base_dir: str | Path | None = None, *, replications: int | None = None,
           seed: int | None = None, workers: int | None = None,
-          progress: Progress | None = None, check_memory: bool = True) -> SweepResult:
+          progress: Progress | None = None, check_memory: bool = True,
+          scheduler: str | None = None) -> SweepResult:
     """Run the base scenario at every point of the grid.
 
     Parameters
@@ -103,7 +104,7 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]],
         The base scenario, or its file.
     grid : mapping of str to sequence
         Key path (``matrix.accounts.founder.posts_per_day``) to the values to try.
-    base_dir, replications, seed, workers, progress, check_memory
+    base_dir, replications, seed, workers, progress, check_memory, scheduler
         As for :func:`sim.run`; ``progress`` counts replications over all points.
 
     Raises
@@ -124,6 +125,6 @@ def sweep(scenario: Scenario | str | Path, grid: Mapping[str, Sequence[Any]],
     scenarios = [override(base, point, origin="--set " + ", ".join(
         f"{k}={v}" for k, v in point.items()), base_dir=base_dir) for point in points]
     results = run_many(scenarios, base_dir, workers=workers, progress=progress,
-                       check_memory=check_memory)
+                       check_memory=check_memory, scheduler=scheduler)
     meta |= {"workers": workers, "wall_time_s": round(time.perf_counter() - started, 3)}
     return SweepResult(base, {k: list(v) for k, v in grid.items()}, points, results, meta)

@@ -428,6 +428,10 @@ def _cascades_loop(indptr, indices, starts, seeds, p, user_p, state, seen, queue
     for c in range(count):
         tail = 0
         for k in range(starts[c], starts[c + 1]):
+            if seeds[k] < 0 or seeds[k] >= len(queue):
+                for i in range(tail):  # left all zero for the next call
+                    seen[queue[i] >> 6] = 0
+                raise ValueError("expected seed users from 0 to the number of users - 1")
             if _marked(seen, seeds[k]):
                 queue[tail] = seeds[k]
                 tail += 1

@@ -104,18 +104,15 @@ def _cascade(graph: CSR, seeds: Any, p: float | np.ndarray,
 
 def _run(graph: CSR, seeds: np.ndarray, starts: np.ndarray, p: float | np.ndarray,
          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each cascade's size, and the work queue holding the last cascade's users."""
-    n = graph.n_rows
-    if len(seeds) and not (seeds.min() >= 0 and seeds.max() < n):
-        raise ValueError(f"expected seed users from 0 to {n - 1}; found "
-                         f"{seeds.min() if seeds.min() < 0 else seeds.max()}")
-    if np.ndim(p) == 0:
-        scalar, user_p = float(np.clip(p, 0.0, 1.0)), NO_USER_P
+    """Each cascade's size, and the work queue holding the last cascade's users (the loop
+    checks that every seed is a user)."""
+    if isinstance(p, (float, int, np.floating, np.integer)):
+        scalar, user_p = min(max(float(p), 0.0), 1.0), NO_USER_P
     else:
         scalar, user_p = 0.0, np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-        if user_p.shape != (n,):
-            raise ValueError(f"expected one probability per user ({n}); found shape "
-                             f"{user_p.shape}")
+        if user_p.shape != (graph.n_rows,):
+            raise ValueError(f"expected one probability per user ({graph.n_rows}); found "
+                             f"shape {user_p.shape}")
     seen, queue = _work_arrays(graph)
     state = rng.bit_generator.random_raw(len(starts) - 1)
     return cascades(graph.indptr, graph.indices, starts, seeds, scalar, user_p, state, seen,

@@ -1,4 +1,5 @@
-"""Many scenarios on one pool of worker processes: sweep points and sensitivity samples.
+"""Many scenarios on one pool of worker processes (or one Dask cluster): sweep points,
+sensitivity samples, drivers and levers.
 
 Each scenario runs as :func:`sim.runs.montecarlo.run_world` would run it alone, but the
 replications of all scenarios are tasks on one process pool, so a pool is started once and
@@ -23,6 +24,7 @@ from typing import Any
 from sim.engine.state import Trace
 from sim.errors import Issue, ScenarioError
 from sim.runs import guard
+from sim.runs.dask import dask_cluster
 from sim.runs.montecarlo import Progress, run_world
 from sim.runs.pool import WorkerPool
 from sim.runs.replicate import Variants, replicate
@@ -49,7 +51,7 @@ def check_runs(n_runs: int, origin: str, key: str, what: str) -> None:
 
 def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
              workers: int | None = None, progress: Progress | None = None,
-             check_memory: bool = True) -> list[RunResult]:
+             check_memory: bool = True, scheduler: str | None = None) -> list[RunResult]:
     """Run every scenario (validated, each with its own seed and replications) and return
     their results in the same order.
 
@@ -65,12 +67,18 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
         Refuse (:class:`RunError`) when the estimated memory (the largest scenario's with
         these workers, and every other's result) exceeds the memory available
         (:func:`sim.runs.guard.estimate_batch`).
+    scheduler : str, optional
+        Run the replications on a Dask cluster instead (``"local"``, or a scheduler's
+        address; :func:`sim.runs.dask.dask_cluster`), a few scenarios in flight at a time,
+        each scattering its world to the workers once.
     """
     workers = max(1, workers or os.cpu_count() or 1)
     resolved = [resolve_scenario(s) for s in scenarios]
     if check_memory and scenarios:
         guard.check_memory(resolved, workers, Path(base_dir))
     tally = _Tally(scenarios, progress)
+    if scheduler is not None:
+        return _on_dask(scenarios, resolved, Path(base_dir), workers, scheduler, tally)
     if workers == 1:
         results = []
         for i, scenario in enumerate(scenarios):
@@ -96,6 +104,22 @@ def run_many(scenarios: Sequence[Scenario], base_dir: str | Path = ".", *,
             return run_world(world, resolved[i], execute, tally.callback(i))
 
         pool.start()  # every worker forked before any thread exists
+        try:
+            return list(threads.map(one, range(len(scenarios))))
+        finally:
+            threads.shutdown(cancel_futures=True)
+
+
+def _on_dask(scenarios: Sequence[Scenario], resolved: list[Scenario], base_dir: Path,
+             workers: int, scheduler: str, tally: _Tally) -> list[RunResult]:
+    """The scenarios' replications as tasks on one Dask cluster."""
+    with dask_cluster(scheduler, workers) as cluster:
+        threads = ThreadPoolExecutor(cluster.workers + 1)  # scenarios in flight
+
+        def one(i: int) -> RunResult:
+            world = build_world(scenarios[i], base_dir)
+            return run_world(world, resolved[i], cluster.executor(world, resolved[i]),
+                             tally.callback(i))
         try:
             return list(threads.map(one, range(len(scenarios))))
         finally:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from sim.engine.state import Trace
 from sim.errors import RunError
@@ -19,15 +20,49 @@ from sim.runs.replicate import Execute, Variants, replicate
 from sim.scenario.schema import Scenario
 from sim.world.model import World
 
-__all__ = ["CONNECT_TIMEOUT_S", "dask_runner"]
+__all__ = ["CONNECT_TIMEOUT_S", "DaskCluster", "dask_cluster", "dask_runner"]
 
 CONNECT_TIMEOUT_S = 10
 
 
+class DaskCluster:
+    """A connection to a Dask cluster that many runs share: each run scatters its world to
+    every worker once and submits its replications as tasks."""
+
+    def __init__(self, client: Any, where: str):
+        self.client, self.where = client, where
+
+    @property
+    def workers(self) -> int:
+        """The cluster's workers now."""
+        return max(1, len(self.client.scheduler_info()["workers"]))
+
+    def executor(self, world: World, scenario: Scenario) -> Execute:
+        """An executor of ``scenario``'s replications on ``world``, on the cluster."""
+        from dask.distributed import as_completed as dask_completed
+
+        with _lost(self.where):
+            shared = self.client.scatter([world, scenario], broadcast=True)
+
+        def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
+            futures = {self.client.submit(replicate, *shared, variants, r, pure=False): r
+                       for r in reps}
+            with _lost(self.where):
+                for future in dask_completed(list(futures)):
+                    r = futures[future]
+                    if future.status == "error":  # the replication raised, on a worker
+                        exc = future.exception()
+                        raise RunError(f"replication {r} (seed {scenario.seed}) failed on "
+                                       f"{self.where}: {type(exc).__name__}: {exc}; no "
+                                       "outputs written") from exc
+                    yield r, future.result()
+        return execute
+
+
 @contextmanager
-def dask_runner(world: World, scenario: Scenario, workers: int, scheduler: str
-          ) -> Iterator[Execute]:
-    """Replications as Dask tasks, the world scattered to every worker once.
+def dask_cluster(scheduler: str, workers: int | None) -> Iterator[DaskCluster]:
+    """A Dask cluster to run on: ``"local"`` starts a ``LocalCluster`` of ``workers``
+    processes here, else ``scheduler`` is a scheduler's address.
 
     A scheduler that cannot be reached, that does not answer as a Dask scheduler, or that
     is lost mid-run is a :class:`RunError` naming its address, within a bounded time.
@@ -35,7 +70,6 @@ def dask_runner(world: World, scenario: Scenario, workers: int, scheduler: str
     try:
         # the optional dask extra: only Dask runs need it
         from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
     except ImportError as exc:
         raise RunError("Dask runs need the dask extra: pip install 'riskmodel[dask]'"
                        ) from exc
@@ -54,22 +88,15 @@ def dask_runner(world: World, scenario: Scenario, workers: int, scheduler: str
         except (OSError, TimeoutError, ValueError) as exc:
             raise RunError(f"could not reach {where} within {CONNECT_TIMEOUT_S} s: {exc}"
                            ) from None
-        with _lost(where):
-            shared_world, shared_scenario = client.scatter([world, scenario], broadcast=True)
+        yield DaskCluster(client, where)
 
-        def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
-            futures = {client.submit(replicate, shared_world, shared_scenario, variants, r,
-                                     pure=False): r for r in reps}
-            with _lost(where):
-                for future in dask_completed(list(futures)):
-                    r = futures[future]
-                    if future.status == "error":  # the replication raised, on a worker
-                        exc = future.exception()
-                        raise RunError(f"replication {r} (seed {scenario.seed}) failed on "
-                                       f"{where}: {type(exc).__name__}: {exc}; no outputs "
-                                       "written") from exc
-                    yield r, future.result()
-        yield execute
+
+@contextmanager
+def dask_runner(world: World, scenario: Scenario, workers: int, scheduler: str
+                ) -> Iterator[Execute]:
+    """Replications of one run as Dask tasks, the world scattered to every worker once."""
+    with dask_cluster(scheduler, workers) as cluster:
+        yield cluster.executor(world, scenario)
 
 
 @contextmanager
