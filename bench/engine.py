@@ -5,12 +5,13 @@ The standard workload: 1,000,000 simulated users (about 10 million social ties),
 baseline, scenario and the world without the leader, on 2 workers (``sim.run``), and on 1
 worker for the speed-up. Also: wall time against users (10^5, 10^6, 3 x 10^6; 4
 replications) and against replications (10, 20, 40 at 10^5 users), with the exponent of
-its growth (least squares in log-log). Wall times
+its growth (least squares in log-log); and ten million users, 10 replications on 2 workers.
+Each row records the memory the guard estimated before the run. Wall times
 include building the world (in the rows against users, the build is also timed alone, so
 that the simulation's own growth can be read off); peak memory is the largest resident set
 of this process or any worker (``ru_maxrss`` of self and children).
 
-Run: ``python bench/engine.py [--only standard|scaling]``. Prints a table and writes
+Run: ``python bench/engine.py [--only standard|scaling|ten_million]``. Prints a table and writes
 ``bench/results/engine.json``.
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import Scenario, run
+from sim.runs import guard
 from sim.scenario.layout import resolve_scenario
 from sim.world.build import _social_graph, build_world
 
@@ -52,7 +54,10 @@ def measure(users: int, replications: int, workers: int, build: bool = False
             ) -> dict[str, float]:
     """One run from scratch; with ``build``, building the world is also timed alone first
     (so the growth of the simulation itself can be read off)."""
-    row: dict[str, float] = {"users": users, "replications": replications, "workers": workers}
+    row: dict[str, float] = {"users": users, "replications": replications, "workers": workers,
+                             "estimated_gib": round(guard.estimate(resolve_scenario(
+                                 workload(users, replications)), workers).peak_bytes / 2**30,
+                                 2)}
     if build:
         _social_graph.cache_clear()
         started = time.perf_counter()
@@ -77,6 +82,8 @@ def rows(only: str | None = None) -> dict[str, list[dict[str, float]]]:
     if only in (None, "scaling"):
         out["users"] = [measure(n, 4, 2, build=True) for n in (100_000, 1_000_000, 3_000_000)]
         out["replications"] = [measure(100_000, r, 2) for r in (10, 20, 40)]
+    if only in (None, "ten_million"):
+        out["ten_million"] = [measure(10_000_000, 10, 2)]
     return out
 
 
@@ -94,7 +101,7 @@ def growth(group: list[dict[str, float]], x: str, y: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("standard", "scaling"))
+    parser.add_argument("--only", choices=("standard", "scaling", "ten_million"))
     args = parser.parse_args()
     groups = rows(args.only)
     for name, group in groups.items():

@@ -170,7 +170,8 @@ def run_cell(kind: str, direction: str, n: int, p: float, rounds: int) -> dict:
 
 
 HEADER = ["graph", "n", "p", "batched/s", "single/s", "cynetdiff/s", "batched vs cynetdiff",
-          "single vs cynetdiff", "vs ndlib", "vs eon", "mean sizes (b/s/c)", "peak GiB"]
+          "single vs cynetdiff", "batched vs ndlib", "batched vs eon", "mean sizes (b/s/c)",
+          "peak GiB"]
 
 
 def row(cell: dict) -> list:
@@ -182,9 +183,14 @@ def row(cell: dict) -> list:
             *(f"{t[k]['rate']:,.0f}" if k in t else "-" for k in ("batched", "single",
                                                                    "cynetdiff")),
             ratio("cynetdiff"), ratio("cynetdiff", "single"),
-            ratio("ndlib", "single"), ratio("eon", "single"),
+            ratio("ndlib"), ratio("eon"),
             " / ".join(f"{t[k]['mean_size']:.1f}" for k in ("batched", "single", "cynetdiff")
                        if k in t), cell["peak_gib"]]
+
+
+def table(cells: list[dict]) -> str:
+    """The cells as a text table."""
+    return format_table(HEADER, [row(c) for c in cells])
 
 
 def main() -> None:
@@ -210,7 +216,7 @@ def main() -> None:
                                check=True, capture_output=True, text=True)
         cells.append(json.loads(found.stdout.strip().splitlines()[-1]))
         print(format_table(HEADER, [row(cells[-1])]), flush=True)
-    text = format_table(HEADER, [row(c) for c in cells])
+    text = table(cells)
     print("\n" + text)
     every = (args.sizes == "10000,100000,1000000" and set(args.graphs.split(",")) == set(GRAPHS)
              and args.directions == "mutual,directed"

@@ -41,8 +41,9 @@ class DaskCluster:
         """An executor of ``scenario``'s replications on ``world``, on the cluster."""
         from dask.distributed import as_completed as dask_completed
 
-        with _lost(self.where):
-            shared = self.client.scatter([world, scenario], broadcast=True)
+        with _lost(self.where):  # keys of its own: runs in flight may have equal worlds,
+            # and one run releasing its data must not cancel another's
+            shared = self.client.scatter([world, scenario], broadcast=True, hash=False)
 
         def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
             futures = {self.client.submit(replicate, *shared, variants, r, pure=False): r
