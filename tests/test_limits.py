@@ -321,7 +321,7 @@ def test_imported_counts_are_what_show_manifest_and_attribution_report(tmp_path)
 def test_compare_refuses_a_later_file_with_another_horizon(tmp_path, monkeypatch):
     """Layouts are compared over the first file's horizon: a later file stating another is
     refused at its line before anything runs; one leaving it out is fine."""
-    monkeypatch.setattr("sim.analysis.compare.run_many", _no_world)
+    monkeypatch.setattr("sim.analysis.compare.run", _no_world)
     first = _write(tmp_path / "a.yaml", TINY)
     later = _write(tmp_path / "b.yaml", TINY | {"name": "b", "horizon_days": 180})
     result = _invoke("compare", first, later)

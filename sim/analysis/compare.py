@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 
 from sim.errors import Issue, ScenarioError
-from sim.runs.batch import run_many
 from sim.runs.figures import FIGURES, applies, not_applicable
 from sim.runs.metrics import STATS, summarize
-from sim.runs.montecarlo import Progress
+from sim.runs.montecarlo import Progress, run
 from sim.runs.results import RunResult
 from sim.scenario.checks import check_scenario
 from sim.scenario.layout import expand_accounts, resolve_scenario, select
@@ -298,7 +297,7 @@ def compare(scenario: Scenario | str | Path | Sequence[str | Path], *,
     progress : callable, optional
         Called with (replications done, replications in all) over every layout.
     scheduler : str, optional
-        Run on a Dask cluster (:func:`sim.runs.batch.run_many`).
+        Run each layout's replications on a Dask cluster, as :func:`sim.run` does.
     """
     started = time.perf_counter()
     base, variants, base_dir, origin = _inputs(scenario)
@@ -306,8 +305,13 @@ def compare(scenario: Scenario | str | Path | Sequence[str | Path], *,
                  if v is not None}
     base = base.model_copy(update=overrides)
     layouts = prepare(base, variants, base_dir, normalize, origin)
-    results = run_many([lay.scenario for lay in layouts], base_dir, workers=workers,
-                       progress=progress, scheduler=scheduler)
+    results = []
+    for i, lay in enumerate(layouts):
+        def step(done: int, total: int, i: int = i) -> None:
+            if progress:
+                progress(i * total + done, len(layouts) * total)
+        results.append(run(lay.scenario, base_dir, workers=workers, progress=step,
+                           scheduler=scheduler))
     return Comparison(base.name, normalize or base.normalize, layouts, results,
                       {"source": origin, "seed": base.seed,
                        "wall_time_s": round(time.perf_counter() - started, 3)})

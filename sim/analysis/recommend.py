@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,11 @@ import numpy as np
 from sim.analysis.compare import applicable_events, efficient, monthly_cost, with_cadence
 from sim.errors import RunError
 from sim.i18n import N_, _
-from sim.runs.batch import run_many
+from sim.runs.dask import dask_cluster
 from sim.runs.figures import format_people
 from sim.runs.metrics import summarize
-from sim.runs.montecarlo import Progress
+from sim.runs.montecarlo import Progress, run
+from sim.runs.pool import WorkerPool
 from sim.scenario.layout import expand_accounts, resolve_scenario, select
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import MAX_ACCOUNTS, Scenario, parse_layout
@@ -169,8 +173,7 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
               replications: int = REPLICATIONS, users: int | None = None,
               max_evaluations: int = MAX_EVALUATIONS, workers: int | None = None,
               progress: Progress | None = None, base_dir: str | Path | None = None,
-              scheduler: str | None = None
-              ) -> Recommendation:
+              scheduler: str | None = None) -> Recommendation:
     """Search layouts under ``budget`` (currency units per month) and pick two.
 
     Parameters
@@ -187,8 +190,8 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
         most :data:`USERS`; an imported graph's users are its own).
     max_evaluations : int
         Most candidates simulated.
-    workers, scheduler : optional
-        As for :func:`sim.runs.batch.run_many`: each round's candidates run as one batch.
+    scheduler : str, optional
+        Run the candidates as tasks on a Dask cluster (:func:`sim.runs.dask.dask_cluster`).
 
     Raises
     ------
@@ -220,8 +223,9 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
                        f"the smallest layout searched ({space.candidate((0, 0, 0, 0)).label}, "
                        f"with the account costs of {scenario.name}); found {budget:,.0f}")
     evaluated: dict[tuple[int, ...], Candidate] = {}
-    capped = _search(space, budget, max_sdi, max_evaluations, base_dir, workers, scheduler,
-                     evaluated, progress)
+    with _pool(workers, scheduler) as execute:
+        capped = _search(space, budget, max_sdi, max_evaluations, base_dir, execute,
+                         evaluated, progress)
     candidates = sorted(evaluated.values(), key=lambda c: c.cost)
     best, cheap = _picks(candidates, max_sdi)
     return Recommendation(scenario, float(budget), max_sdi, candidates, best, cheap,
@@ -232,8 +236,8 @@ def recommend(scenario: Scenario | str | Path, budget: float, *, max_sdi: float 
 
 
 def _search(space: _Space, budget: float, max_sdi: float | None, max_evaluations: int,
-            base_dir: Path, workers: int | None, scheduler: str | None,
-            evaluated: dict[tuple[int, ...], Candidate], progress: Progress | None) -> bool:
+            base_dir: Path, execute: _Execute, evaluated: dict[tuple[int, ...], Candidate],
+            progress: Progress | None) -> bool:
     """The coarse grid and the refinement rounds, filling ``evaluated``; whether the
     evaluation cap cut a round short."""
     capped = False
@@ -248,19 +252,38 @@ def _search(space: _Space, budget: float, max_sdi: float | None, max_evaluations
         batch = keys[:max_evaluations - len(evaluated)]
         capped = capped or len(batch) < len(keys)
         total = len(evaluated) + len(batch)
-        done = len(evaluated)
-
-        def step(reps_done: int, reps_total: int, done: int = done, n: int = len(batch),
-                 total: int = total) -> None:
-            if progress and reps_total:
-                progress(done + reps_done * n // reps_total, total)
-        results = run_many([space.scenario(k) for k in batch], base_dir, workers=workers,
-                           progress=step, check_memory=False, scheduler=scheduler)
-        for k, result in zip(batch, results):
+        for k, figures in execute(_evaluate, [(space.scenario(k), base_dir) for k in batch],
+                                  batch):
             evaluated[k] = space.candidate(k)
-            evaluated[k].figures = _figures(result)
+            evaluated[k].figures = figures
+            if progress:
+                progress(len(evaluated), total)
         frontier = _mark_frontier(evaluated, max_sdi)
     return capped
+
+
+_Execute = Callable[..., Iterator[tuple[Any, Any]]]
+
+
+@contextmanager
+def _pool(workers: int | None, scheduler: str | None = None) -> Iterator[_Execute]:
+    """Run candidates one per worker process (each keeps its own copy of the social graph
+    for every candidate it runs), one per Dask task, or in this process with one worker."""
+    workers = workers or os.cpu_count() or 1
+    if scheduler is not None:
+        with dask_cluster(scheduler, workers) as cluster:
+            yield cluster.map_unordered
+        return
+    if workers == 1:
+        yield lambda fn, args, keys: ((k, fn(*a)) for k, a in zip(keys, args))
+        return
+    with WorkerPool(workers, name=lambda key: f"candidate layout {key}") as pool:
+        yield lambda fn, args, keys: pool.run(fn, dict(zip(keys, args)))
+
+
+def _evaluate(scenario: Scenario, base_dir: Path) -> dict[str, dict[str, float | None]]:
+    """One candidate's figures from its replications, run in this process."""
+    return _figures(run(scenario, base_dir, workers=1))
 
 
 class _Space:

@@ -37,6 +37,20 @@ class DaskCluster:
         """The cluster's workers now."""
         return max(1, len(self.client.scheduler_info()["workers"]))
 
+    def map_unordered(self, fn: Any, args: list[tuple], keys: list[Any]
+                      ) -> Iterator[tuple[Any, Any]]:
+        """``fn(*a)`` for each of ``args`` as tasks, yielded as (key, result) as they end."""
+        from dask.distributed import as_completed as dask_completed
+
+        futures = {self.client.submit(fn, *a, pure=False): k for k, a in zip(keys, args)}
+        with _lost(self.where):
+            for future in dask_completed(list(futures)):
+                if future.status == "error":
+                    exc = future.exception()
+                    raise RunError(f"{futures[future]} failed on {self.where}: "
+                                   f"{type(exc).__name__}: {exc}; no outputs written") from exc
+                yield futures[future], future.result()
+
     def executor(self, world: World, scenario: Scenario) -> Execute:
         """An executor of ``scenario``'s replications on ``world``, on the cluster."""
         from dask.distributed import as_completed as dask_completed
