@@ -212,8 +212,7 @@ def run(
                           progress=progress)
         result = _what_to_do(file, result, workers, progress)
         progress(description="writing outputs")
-        with _reader(lang):
-            folder = save(result, target)
+        folder = _saved(result, target, lang)
     with _reader(lang):
         _print_figures(result)
     report = folder / "report.html"
@@ -245,6 +244,19 @@ def _what_to_do(file: Path, result: Any, workers: int | None,
             result, file.parent, outputs.mitigation_replications, workers=workers,
             progress=progress)))
     return result
+
+
+def _saved(result: Any, target: Path, lang: Any) -> Path:
+    """``result`` written into ``target`` in the reader's language; the folder."""
+    with _reader(lang):
+        return save(result, target)
+
+
+@contextmanager
+def _reading(lang: Any, scenario: Any) -> Iterator[None]:
+    """Print in the language ``--lang`` asks for, else the scenario's."""
+    with _reader(lang), preferred(scenario.outputs.lang):
+        yield
 
 
 def _reader(lang: Any) -> AbstractContextManager[None]:
@@ -431,9 +443,8 @@ def sweep(
         result = run_sweep(file, grid, replications=replications, seed=seed, workers=workers,
                            progress=progress, check_memory=not no_memory_check,
                            scheduler=cluster)
-        with _reader(lang):
-            folder = save(result, target)
-    with _reader(lang), preferred(result.scenario.outputs.lang):
+        folder = _saved(result, target, lang)
+    with _reading(lang, result.scenario):
         _print_sweep(result)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
@@ -487,9 +498,8 @@ def sensitivity(
         result = analyse(file, params, method=method, samples=samples, workers=workers,
                          progress=progress, check_memory=not no_memory_check,
                          scheduler=cluster)
-        with _reader(lang):
-            folder = save(result, target)
-    with _reader(lang), preferred(result.scenario.outputs.lang):
+        folder = _saved(result, target, lang)
+    with _reading(lang, result.scenario):
         _print_sensitivity(result)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
@@ -539,9 +549,8 @@ def calibrate(
     with user_errors(), interruptible(target), _progress_bar("trials") as progress:
         result = fit_data(file, data, trials=trials, replications=replications,
                           workers=workers, seed=seed, progress=progress)
-        with _reader(lang):
-            folder = save(result, target)
-    with _reader(lang), preferred(result.scenario.outputs.lang):
+        folder = _saved(result, target, lang)
+    with _reading(lang, result.scenario):
         _print_calibration(result)
     out.print(f"wrote {folder}/  scenario: {folder / 'scenario.yaml'}  report: "
               f"{folder / 'report.html'}", highlight=False)
@@ -592,9 +601,8 @@ def compare(
                              normalize=normalize,  # type: ignore[arg-type]
                              replications=replications, seed=seed, workers=workers,
                              progress=progress, scheduler=cluster)
-        with _reader(lang):
-            folder = save(result, target)
-    with _reader(lang), preferred(result.results[0].scenario.outputs.lang):
+        folder = _saved(result, target, lang)
+    with _reading(lang, result.results[0].scenario):
         _print_comparison(result)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
@@ -658,9 +666,8 @@ def recommend(
         result = search(file, budget, max_sdi=max_sdi, replications=replications,
                         users=users, max_evaluations=max_evaluations, workers=workers,
                         progress=progress, scheduler=cluster)
-        with _reader(lang):
-            folder = save(result, target)
-    with _reader(lang), preferred(result.scenario.outputs.lang):
+        folder = _saved(result, target, lang)
+    with _reading(lang, result.scenario):
         _print_recommendation(result)
     out.print(f"wrote {folder}/  report: {folder / 'report.html'}", highlight=False)
 
