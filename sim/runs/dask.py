@@ -53,24 +53,16 @@ class DaskCluster:
 
     def executor(self, world: World, scenario: Scenario) -> Execute:
         """An executor of ``scenario``'s replications on ``world``, on the cluster."""
-        from dask.distributed import as_completed as dask_completed
 
         with _lost(self.where):  # keys of its own: runs in flight may have equal worlds,
             # and one run releasing its data must not cancel another's
             shared = self.client.scatter([world, scenario], broadcast=True, hash=False)
 
         def execute(variants: Variants, reps: range) -> Iterator[tuple[int, dict[str, Trace]]]:
-            futures = {self.client.submit(replicate, *shared, variants, r, pure=False): r
-                       for r in reps}
-            with _lost(self.where):
-                for future in dask_completed(list(futures)):
-                    r = futures[future]
-                    if future.status == "error":  # the replication raised, on a worker
-                        exc = future.exception()
-                        raise RunError(f"replication {r} (seed {scenario.seed}) failed on "
-                                       f"{self.where}: {type(exc).__name__}: {exc}; no "
-                                       "outputs written") from exc
-                    yield r, future.result()
+            names = {f"replication {r} (seed {scenario.seed})": r for r in reps}
+            for name, traces in self.map_unordered(
+                    replicate, [(*shared, variants, r) for r in reps], list(names)):
+                yield names[name], traces
         return execute
 
 
