@@ -13,42 +13,43 @@ pytestmark = pytest.mark.skipif(not kernels.COMPILED, reason="numba not in use")
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 300), st.floats(1e-6, 0.999),
-                               st.integers(0, 10)), min_size=1, max_size=8),
-       width=st.integers(1, 120), seed=st.integers(0, 1000))
-def test_select_compiled_equals_numpy_and_resumes_exactly(data, width, seed):
-    """Same successes and reads; a call stopped by a short row goes on where it stopped."""
-    owner, n, q, start = (np.array(x) for x in zip(*data))
-    logs = np.log1p(-np.random.default_rng(seed).random((3, width)))
-    args = (owner.astype(np.int64), n.astype(np.int64), np.log1p(-q), start.astype(np.int64))
+@given(data=st.lists(st.tuples(st.integers(0, 2), st.integers(-2, 300), st.floats(-0.5, 1.5)),
+                     min_size=1, max_size=8),
+       seed=st.integers(0, 2**64 - 1), room=st.integers(1, 7))
+def test_successes_compiled_equal_numpy_and_fill_in_pieces_exactly(data, seed, room):
+    """Same successes and the same streams after; filling arrays a few successes at a time
+    (as when the first guess of their size is short) gives what one fill gives."""
+    owner, n, q = (np.array(x) for x in zip(*data))
+    owner, n, q = owner.astype(np.int64), n.astype(np.int64), q.astype(float)
     runs = []
-    for select, capacity in ((kernels.select, 5), (kernels.select_numpy, 10**6)):
-        nxt, begin = np.zeros(3, dtype=np.int64), args[3].copy()
-        seg, pos, stop, trial = select(logs, nxt, *args[:3], begin, 0, capacity)
-        runs.append((seg, pos, stop, nxt.copy()))
-        if stop < len(owner) and nxt[owner[stop]] < width:  # stopped at capacity: go on
-            begin[stop] = trial
-            more = select(logs, nxt, *args[:3], begin, stop, 10**6)
-            runs[-1] = (np.r_[seg, more[0]], np.r_[pos, more[1]], more[2], nxt.copy())
-    (seg_a, pos_a, stop_a, next_a), (seg_b, pos_b, stop_b, next_b) = runs
-    assert np.array_equal(seg_a, seg_b) and np.array_equal(pos_a, pos_b)
-    assert stop_a == stop_b and np.array_equal(next_a, next_b)
-    done = seg_a < stop_a
-    assert ((pos_a >= args[3][seg_a]) & (pos_a < args[1][seg_a]))[done].all()
+    for successes in (kernels.successes, kernels.successes_numpy):
+        state = np.random.default_rng(seed % 1000).integers(0, 2**63, 3).astype(np.uint64)
+        runs.append((*successes(state, owner, n, q), state))
+    (seg, pos, state), twin = runs[0], runs[1]
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0], twin))
+    assert np.all((pos >= 0) & (pos < n[seg])) and np.all(np.diff(seg * 1000 + pos) > 0)
+    state = np.random.default_rng(seed % 1000).integers(0, 2**63, 3).astype(np.uint64)
+    parts, k, first, resume = [], 0, 0, -1
+    while first < len(owner):
+        out = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+        k, first, resume = kernels._fill_successes(state, owner, n, q, *out, 0, first, resume)
+        parts.append((out[0][:k], out[1][:k]))
+    assert np.array_equal(np.concatenate([p[0] for p in parts]), seg)
+    assert np.array_equal(np.concatenate([p[1] for p in parts]), pos)
+    assert np.array_equal(state, runs[0][2])
 
 
 @settings(max_examples=100, deadline=None)
 @given(segments=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20)), max_size=8),
        seed=st.integers(0, 1000))
-def test_take_compiled_equals_numpy(segments, seed):
-    buffer = np.random.default_rng(seed).random((4, 200))
+def test_uniforms_compiled_equal_numpy(segments, seed):
     owner = np.array([o for o, _ in segments], dtype=np.int64)
     count = np.array([c for _, c in segments], dtype=np.int64)
-    nxt_a = np.random.default_rng(seed).integers(0, 40, 4)
-    nxt_b = nxt_a.copy()
-    assert np.array_equal(kernels.take(buffer, nxt_a, owner, count),
-                          kernels.take_numpy(buffer, nxt_b, owner, count))
-    assert np.array_equal(nxt_a, nxt_b)
+    state_a = np.random.default_rng(seed).integers(0, 2**63, 4).astype(np.uint64)
+    state_b = state_a.copy()
+    assert np.array_equal(kernels.uniforms(state_a, owner, count),
+                          kernels.uniforms_numpy(state_b, owner, count))
+    assert np.array_equal(state_a, state_b)
 
 
 def test_engine_gives_the_same_numbers_without_numba():

@@ -90,11 +90,11 @@ class AccountDays:
 
 
 def _stream(seed: int, replication: int, account_id: str, purpose: int
-            ) -> np.random.Generator:
+            ) -> np.random.SeedSequence:
     """The account's own stream in this replication (keyed by its id: removing another
     account changes nothing here)."""
     key = (_RUN_STREAM, replication, zlib.crc32(account_id.encode()), purpose)
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    return np.random.SeedSequence(seed, spawn_key=key)
 
 
 @dataclass
@@ -140,10 +140,11 @@ class State:
             row = draws[replication % len(draws)]
             self.param[k] = np.where(np.isfinite(row), row, self.param[k])
         self.role = np.array([ROLES.index(a.role) for a in accounts])
-        self.post_u = np.array([_stream(scenario.seed, replication, a.id, _POSTS)
-                                .random((7, self.H)) for a in accounts])  # (A, 7, H)
+        self.post_u = np.array([np.random.default_rng(_stream(scenario.seed, replication, a.id,
+                                                              _POSTS)).random((7, self.H))
+                                for a in accounts])  # (A, 7, H)
         self.streams = Streams([_stream(scenario.seed, replication, a.id, _DAY)
-                                for a in accounts])
+                                .generate_state(1, np.uint64)[0] for a in accounts])
         self.owner = np.concatenate([np.arange(self.A), np.arange(self.A)])
         self.edges = np.arange(self.A + 1) * self.n  # first key of each account's follows
         f = world.followers

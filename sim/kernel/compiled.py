@@ -8,6 +8,7 @@ there would outlive a reinstall and turn ``sim`` into an empty namespace package
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -21,140 +22,73 @@ __all__ = [
     "insert_sorted",
     "insert_sorted_numpy",
     "merged_at",
-    "select",
-    "select_numpy",
+    "successes",
+    "successes_numpy",
     "splice",
     "splice_numpy",
-    "take",
-    "take_numpy",
     "tally",
     "tally_marks",
     "tally_numpy",
     "timed_cascade",
     "timed_cascade_numpy",
+    "uniforms",
+    "uniforms_numpy",
 ]
 
 
-def select_numpy(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
-                 n: np.ndarray, log_q: np.ndarray, start: np.ndarray, first: int,
-                 capacity: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Successful trials, per segment, in order, reading exactly the random numbers they
-    need.
-
-    Segment ``i`` has trials ``start[i] .. n[i] - 1``, each a success with probability
-    ``q = 1 - exp(log_q[i])``. A segment with ``q = 1`` (``log_q = -inf``) succeeds at every
-    trial and one with ``q = 0`` or no trials at none, both reading nothing. Otherwise it
-    reads values ``log(1 - U)`` from row ``owner[i]`` of ``logs``, from ``next_unread[row]``
-    on (advanced in place): each gives the gap ``floor(log(1 - U) / log_q) + 1`` to the next
-    success, and the first gap past the end closes the segment, so a segment takes one value
-    per success and one more.
-
-    Segments run in order from ``first``. Returns, for each success, its segment and trial;
-    and where it stopped: the segment whose row ran out (or, in the compiled loop, at
-    ``capacity`` successes) and its first trial not yet covered, from which a second call
-    goes on exactly; ``len(owner)`` when every segment is done.
-    """
-    width = logs.shape[1]
-    segments, positions = [], []
-    for i in range(first, len(owner)):
-        o, limit, trial = owner[i], n[i], start[i] - 1
-        if limit <= 0 or log_q[i] == 0.0:
-            continue
-        if log_q[i] == -np.inf:
-            segments.append(np.full(max(limit - trial - 1, 0), i, dtype=np.int64))
-            positions.append(np.arange(trial + 1, limit, dtype=np.int64))
-            continue
-        q = -np.expm1(log_q[i])
-        while True:
-            j = next_unread[o]
-            if j == width:
-                return (*_joined(segments, positions), i, int(trial + 1))
-            mean = max(limit - trial - 1, 0) * q
-            chunk = min(width - j, int(mean + 6 * np.sqrt(mean)) + 8)
-            gaps = np.minimum(logs[o, j:j + chunk] / log_q[i], float(limit) + 1)
-            pos = trial + np.cumsum(gaps.astype(np.int64) + 1)
-            m = int(np.searchsorted(pos, limit))  # successes: the trials before the end
-            segments.append(np.full(m, i, dtype=np.int64))
-            positions.append(pos[:m])
-            if m < chunk:
-                next_unread[o] = j + m + 1
-                break
-            next_unread[o] = j + chunk
-            trial = pos[-1]
-    return (*_joined(segments, positions), len(owner), 0)
-
-
-def _joined(segments: list[np.ndarray], positions: list[np.ndarray]
-            ) -> tuple[np.ndarray, np.ndarray]:
-    empty = np.empty(0, dtype=np.int64)
-    return np.concatenate([empty, *segments]), np.concatenate([empty, *positions])
-
-
-def _select_loop(logs, next_unread, owner, n, log_q, start, first,
-                 capacity):  # pragma: no cover - compiled
-    width = logs.shape[1]
-    seg_out = np.empty(capacity, dtype=np.int64)
-    pos_out = np.empty(capacity, dtype=np.int64)
-    k = 0
-    for i in range(first, len(owner)):
-        o, limit, trial = owner[i], n[i], start[i] - 1
-        if limit <= 0 or log_q[i] == 0.0:
-            continue
-        if log_q[i] == -np.inf:  # certain: every trial, no number read
-            while trial + 1 < limit:
-                if k == capacity:
-                    return seg_out[:k], pos_out[:k], i, trial + 1
-                trial += 1
-                seg_out[k] = i
-                pos_out[k] = trial
-                k += 1
-            continue
-        cap = float(limit) + 1
-        j = next_unread[o]
-        while True:
-            if j == width or k == capacity:
-                next_unread[o] = j
-                return seg_out[:k], pos_out[:k], i, trial + 1
-            trial += np.int64(min(logs[o, j] / log_q[i], cap)) + 1
-            j += 1
-            if trial >= limit:
-                break
-            seg_out[k] = i
-            pos_out[k] = trial
-            k += 1
-        next_unread[o] = j
-    return seg_out[:k], pos_out[:k], len(owner), 0
-
-
-def take_numpy(buffer: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
-               count: np.ndarray) -> np.ndarray:
-    """``count[i]`` numbers from row ``owner[i]`` of ``buffer`` for each segment ``i``, each
-    row read on from ``next_unread[row]`` (advanced in place; the caller made sure every row
-    holds enough)."""
-    block = buffer.shape[1]
-    per_owner = np.bincount(owner, weights=count, minlength=len(next_unread)).astype(np.int64)
-    within = np.zeros(len(owner), dtype=np.int64)  # earlier segments of the same owner
-    if len(owner) > 1 and not (owner[1:] > owner[:-1]).all():
-        order = np.argsort(owner, kind="stable")
-        ahead = np.cumsum(count[order]) - count[order]
-        within[order] = ahead - (np.cumsum(per_owner) - per_owner)[owner[order]]
-    source = owner * block + next_unread[owner] + within
-    starts = np.cumsum(count) - count
-    index = np.repeat(source - starts, count) + np.arange(int(count.sum()))
-    next_unread += per_owner
-    return buffer.ravel()[index]
-
-
-def _take_loop(buffer, next_unread, owner, count):  # pragma: no cover - compiled
+def _uniforms_loop(state, owner, count):  # pragma: no cover - compiled
     out = np.empty(count.sum())
     k = 0
     for i in range(len(owner)):
-        o, c = owner[i], count[i]
-        start = next_unread[o]
-        out[k:k + c] = buffer[o, start:start + c]
-        next_unread[o] = start + c
-        k += c
+        for _ in range(count[i]):
+            out[k] = _uniform(state, owner[i])
+            k += 1
     return out
+
+
+def _successes_loop(state, owner, n, q):  # pragma: no cover - compiled
+    expected = 0.0
+    for i in range(len(owner)):
+        expected += max(n[i], 0) * min(max(q[i], 0.0), 1.0)
+    capacity = np.int64(expected + 6.0 * np.sqrt(expected)) + 16
+    segment, trial = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64)
+    k, first, resume = _fill_successes(state, owner, n, q, segment, trial, 0, 0, -1)
+    while first < len(owner):  # full: twice the room, and on from where it stopped
+        segment, trial = _grown(segment), _grown(trial)
+        k, first, resume = _fill_successes(state, owner, n, q, segment, trial, k, first,
+                                           resume)
+    return segment[:k], trial[:k]
+
+
+def _fill_successes(state, owner, n, q, segment, position, k, first, resume
+                    ):  # pragma: no cover - compiled
+    """The successes of segments ``first`` on (the first after its trial ``resume``) into
+    ``segment``/``position`` from ``k``; returns how far it got: ``k``, and the segment and
+    its last success where the arrays filled up (``len(owner)`` when every segment is done)."""
+    for i in range(first, len(owner)):
+        limit, qi, o = n[i], q[i], owner[i]
+        if limit <= 0 or qi <= 0.0:
+            continue
+        trial = resume if i == first else np.int64(-1)
+        if qi >= 1.0:  # certain: every trial, no number drawn
+            while trial + 1 < limit:
+                if k == len(segment):
+                    return k, i, trial
+                trial += 1
+                segment[k], position[k] = i, trial
+                k += 1
+            continue
+        rate = -math.log1p(-qi)  # of the exponential behind the gaps
+        cap = float(limit) + 1.0
+        while True:
+            if k == len(segment):
+                return k, i, trial
+            trial += np.int64(min(_exponential(state, o) / rate, cap)) + 1  # geometric gap
+            if trial >= limit:
+                break
+            segment[k], position[k] = i, trial
+            k += 1
+    return k, len(owner), np.int64(-1)
 
 
 def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
@@ -310,14 +244,58 @@ _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
-def _uniform(state, c):  # pragma: no cover - compiled
-    """Next uniform in [0, 1) of stream ``c`` (SplitMix64, Steele, Lea and Flood 2014)."""
+def _bits(state, c):  # pragma: no cover - compiled
+    """Next 64 random bits of stream ``c`` (SplitMix64, Steele, Lea and Flood 2014)."""
     state[c] += _GOLDEN
     z = state[c]
     z = (z ^ (z >> _S30)) * _MIX1
     z = (z ^ (z >> _S27)) * _MIX2
-    z = z ^ (z >> _S31)
-    return float(z >> _S11) * (1.0 / 9007199254740992.0)
+    return z ^ (z >> _S31)
+
+
+def _uniform(state, c):  # pragma: no cover - compiled
+    """Next uniform in [0, 1) of stream ``c``."""
+    return float(_bits(state, c) >> _S11) * (1.0 / 9007199254740992.0)
+
+
+def _ziggurat() -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Marsaglia and Tsang's (2000) 256-layer ziggurat for the standard exponential on 53-bit
+    integers, as numpy's ``standard_exponential`` uses it: the base strip's right edge, and
+    per layer the acceptance bound, the integer-to-x scale and the density at its edge."""
+    r, area, m = 7.69711747013104972, 3.949659822581572e-3, 2.0**53
+    bound, scale, density = np.zeros(256, dtype=np.uint64), np.zeros(256), np.zeros(256)
+    q = area / np.exp(-r)
+    bound[0] = np.uint64(r / q * m)
+    scale[0], scale[255] = q / m, r / m
+    density[0], density[255] = 1.0, np.exp(-r)
+    edge, outer = r, r
+    for i in range(254, 0, -1):
+        edge = -np.log(area / edge + np.exp(-edge))
+        bound[i + 1] = np.uint64(edge / outer * m)
+        outer = edge
+        density[i], scale[i] = np.exp(-edge), edge / m
+    return r, bound, scale, density
+
+
+_ZIG_R, _ZIG_BOUND, _ZIG_SCALE, _ZIG_DENSITY = _ziggurat()
+_S3, _S8, _LAYER = np.uint64(3), np.uint64(8), np.uint64(255)
+
+
+def _exponential(state, c):  # pragma: no cover - compiled
+    """Next standard exponential of stream ``c``, by the ziggurat (one draw, 98.9 % of the
+    time without a logarithm)."""
+    while True:
+        bits = _bits(state, c) >> _S3
+        layer = np.int64(bits & _LAYER)
+        bits >>= _S8
+        x = float(bits) * _ZIG_SCALE[layer]
+        if bits < _ZIG_BOUND[layer]:
+            return x
+        if layer == 0:  # the tail beyond r
+            return _ZIG_R - math.log(1.0 - _uniform(state, c))
+        low = _ZIG_DENSITY[layer]
+        if (_ZIG_DENSITY[layer - 1] - low) * _uniform(state, c) + low < math.exp(-x):
+            return x
 
 
 def _marked(seen, key):  # pragma: no cover - compiled
@@ -474,6 +452,18 @@ def cascade_marks(n_keys: int) -> np.ndarray:
     return np.zeros(n_keys // 64 + 1, dtype=np.uint64)
 
 
+def uniforms_numpy(*args):
+    """The loop of :func:`uniforms`, interpreted (its twin: the same numbers, slowly)."""
+    with np.errstate(over="ignore"):
+        return _uniforms_loop(*args)
+
+
+def successes_numpy(*args):
+    """The loop of :func:`successes`, interpreted (its twin: the same numbers, slowly)."""
+    with np.errstate(over="ignore"):
+        return _successes_loop(*args)
+
+
 def timed_cascade_numpy(*args):
     """The loop of :func:`timed_cascade`, interpreted (its twin: the same numbers, slowly)."""
     with np.errstate(over="ignore"):
@@ -505,18 +495,28 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=cache is not None, nogil=True)
-    for helper in ("_uniform", "_marked", "_grown"):  # inlined into the loops calling them
-        globals()[helper] = numba.njit(inline="always")(globals()[helper])
-    return tuple(jit(f) for f in (_select_loop, _take_loop, _tally_loop,
+    for helper in ("_bits", "_uniform", "_exponential", "_marked", "_grown"):
+        globals()[helper] = numba.njit(inline="always")(globals()[helper])  # inlined
+    globals()["_fill_successes"] = jit(_fill_successes)  # called: its arrays stay put
+    return tuple(jit(f) for f in (_uniforms_loop, _successes_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop, _timed_cascade_loop,
                                   _cascades_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-select, take, tally, insert_sorted, splice, timed_cascade, cascades = _compiled if COMPILED \
-    else (select_numpy, take_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
+uniforms, successes, tally, insert_sorted, splice, timed_cascade, cascades = _compiled \
+    if COMPILED else (uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
           timed_cascade_numpy, cascades_numpy)
+uniforms.__doc__ = """``count[i]`` uniforms in [0, 1) from stream ``owner[i]`` for each segment
+``i``, concatenated in segment order; ``state`` holds each owner's SplitMix64 state,
+advanced in place."""
+successes.__doc__ = """Successes among ``n[i]`` independent trials of probability ``q[i]``, per
+segment ``i``: each segment jumps from success to success by geometric gaps
+``floor(E / -ln(1 - q)) + 1``, with ``E`` a standard exponential (the law of ``-ln(1 - U)``)
+from stream ``owner[i]`` (``state``, advanced in place), so it takes one exponential per
+success and one more; ``q >= 1`` selects every trial and ``q <= 0`` none, drawing nothing.
+Returns each success's segment and trial, in order."""
 cascades.__doc__ = """Independent Cascades run one after another, breadth first: cascade ``c``
 starts at ``seeds[starts[c]:starts[c + 1]]`` and each user it reaches lets each of its ties
 (row ``u`` of ``indptr``/``indices``) see it with ``p`` (or ``user_p[u]`` when ``user_p`` is
