@@ -22,10 +22,10 @@ __all__ = [
     "insert_sorted",
     "insert_sorted_numpy",
     "merged_at",
-    "successes",
-    "successes_numpy",
     "splice",
     "splice_numpy",
+    "successes",
+    "successes_numpy",
     "tally",
     "tally_marks",
     "tally_numpy",
@@ -506,8 +506,8 @@ def _compile():
 _compiled = _compile()
 COMPILED = _compiled is not None
 uniforms, successes, tally, insert_sorted, splice, timed_cascade, cascades = _compiled \
-    if COMPILED else (uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
-          timed_cascade_numpy, cascades_numpy)
+    if COMPILED else (uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy,
+                      splice_numpy, timed_cascade_numpy, cascades_numpy)
 uniforms.__doc__ = """``count[i]`` uniforms in [0, 1) from stream ``owner[i]`` for each segment
 ``i``, concatenated in segment order; ``state`` holds each owner's SplitMix64 state,
 advanced in place."""
