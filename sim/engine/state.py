@@ -21,6 +21,7 @@ from scipy.special import ndtri
 from sim.kernel.compiled import (
     cascade_marks,
     insert_sorted,
+    merge_unique,
     merged_at,
     splice,
     tally,
@@ -332,7 +333,7 @@ class State:
         """The day's views: the first viewers of its own posts, the views their cascades
         bring before midnight, and those of earlier days' cascades that reach this day; the
         later ones wait for theirs."""
-        day = (when // DAY).astype(np.int64)
+        day = (when / DAY).astype(np.int64)  # whole days after today's start: times >= 0
         later = day > 0
         if later.any():
             order = np.argsort(day[later], kind="stable")
@@ -341,7 +342,7 @@ class State:
             for lo, hi in itertools.pairwise(bounds):
                 self.pending.setdefault(t + int(days[lo]), []).append(keys_later[lo:hi])
         extra = np.sort(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
-        return sorted_unique(np.concatenate([first, extra]), runs=True)
+        return merge_unique(first, extra)
 
     def scandal_targets(self, t: int) -> np.ndarray:
         live = [s.targets for s in self.scandals if s.start <= t < s.end]

@@ -21,6 +21,8 @@ __all__ = [
     "cascades_numpy",
     "insert_sorted",
     "insert_sorted_numpy",
+    "merge_unique",
+    "merge_unique_numpy",
     "merged_at",
     "splice",
     "splice_numpy",
@@ -225,6 +227,27 @@ def _splice_loop(base, keys, drop):  # pragma: no cover - compiled
             d += 1
     out[k:] = base[done:]
     return out
+
+
+def merge_unique_numpy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of the sorted arrays ``a`` and ``b`` together."""
+    return np.union1d(a, b)
+
+
+def _merge_unique_loop(a, b):  # pragma: no cover - compiled
+    out = np.empty(len(a) + len(b), dtype=a.dtype)
+    i = j = k = 0
+    while i < len(a) or j < len(b):
+        if j == len(b) or (i < len(a) and a[i] <= b[j]):
+            value = a[i]
+            i += 1
+        else:
+            value = b[j]
+            j += 1
+        if k == 0 or out[k - 1] != value:
+            out[k] = value
+            k += 1
+    return out[:k]
 
 
 def merged_at(base: np.ndarray, keys: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -499,15 +522,16 @@ def _compile():
         globals()[helper] = numba.njit(inline="always")(globals()[helper])  # inlined
     globals()["_fill_successes"] = jit(_fill_successes)  # called: its arrays stay put
     return tuple(jit(f) for f in (_uniforms_loop, _successes_loop, _tally_loop,
-                                  _insert_sorted_loop, _splice_loop, _timed_cascade_loop,
-                                  _cascades_loop))
+                                  _insert_sorted_loop, _splice_loop, _merge_unique_loop,
+                                  _timed_cascade_loop, _cascades_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-uniforms, successes, tally, insert_sorted, splice, timed_cascade, cascades = _compiled \
-    if COMPILED else (uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy,
-                      splice_numpy, timed_cascade_numpy, cascades_numpy)
+(uniforms, successes, tally, insert_sorted, splice, merge_unique, timed_cascade,
+ cascades) = _compiled if COMPILED else (
+    uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
+    merge_unique_numpy, timed_cascade_numpy, cascades_numpy)
 uniforms.__doc__ = """``count[i]`` uniforms in [0, 1) from stream ``owner[i]`` for each segment
 ``i``, concatenated in segment order; ``state`` holds each owner's SplitMix64 state,
 advanced in place."""
