@@ -240,13 +240,14 @@ class State:
         brand_posts = self.posts(rate * beta, self.post_u[:, 0, t])
         other_posts = self.posts(rate * (1 - beta), self.post_u[:, 1, t])
         seen, reposts = self.expose(t, brand_posts, np.minimum(factor, 1.0))
-        scandal = np.searchsorted(seen, self.A * self.n)  # brand content comes first
-        brand, author = seen[:scandal], seen[:scandal] // self.n
-        self.measure(t, brand, author)
-        self.scandal_reach[t] = len(sorted_unique(seen[scandal:] % self.n))
-        gained = self.gained_followers(brand, author)
+        bounds = np.searchsorted(seen, self.edges)  # each account's views; scandals' after
+        brand = seen[:bounds[-1]]
+        self.measure(t, brand, bounds)
+        self.scandal_reach[t] = len(sorted_unique(seen[bounds[-1]:] % self.n))
+        views = np.diff(bounds)
+        gained = self.gained_followers(brand, bounds)
         self.respond(t, brand)
-        self.lose_trust(t, seen[scandal:])
+        self.lose_trust(t, seen[bounds[-1]:])
         trust = self.trust_of(np.arange(self.n), t) if self.scandals else None
         self.churn(trust, gained)
         posted = brand_posts + other_posts > 0
@@ -259,7 +260,7 @@ class State:
             self.mean_trust[t] = trust.mean()
         if self.days is not None:
             for name, values in (("posts", brand_posts + other_posts), ("reposts", reposts),
-                                 ("views", np.bincount(author, minlength=self.A)),
+                                 ("views", views),
                                  ("followers", counts)):
                 self.days[name][t] = values
 
@@ -373,27 +374,26 @@ class State:
                 self.world.scale, self.tie_p, dyn.discovery_rate, dyn.reaction_theta,
                 dyn.reaction_flat_seconds, dyn.carry_days * DAY)
 
-    def measure(self, t: int, brand: np.ndarray, author: np.ndarray) -> None:
+    def measure(self, t: int, brand: np.ndarray, bounds: np.ndarray) -> None:
         """Reach, and each reached user's unit split equally among the accounts that
-        reached them (the Shapley value of the coverage game)."""
+        reached them (the Shapley value of the coverage game); ``bounds[a]``: where account
+        a's views start in ``brand``."""
         with_masks = self.A <= 64
         self.reach[t], shapley, exclusive, masks = tally(
-            brand - author * self.n, author, self.A, self._marks, with_masks)
+            brand, bounds, self.n, self._marks, with_masks)
         self.impressions[t] = len(brand)
         self.shapley += shapley
         self.exclusive += exclusive
         if with_masks:
             self._overlaps.append(masks)
 
-    def gained_followers(self, brand: np.ndarray, author: np.ndarray) -> np.ndarray:
+    def gained_followers(self, brand: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """Viewers who do not follow the account follow it with its follow rate (drawn
         for every viewer; for a follower it changes nothing): their sorted new keys, which
         :meth:`churn` adds to the follows."""
-        counts = np.bincount(author, minlength=self.A)
-        starts = np.cumsum(counts) - counts
-        seg, pos = bernoulli_select(self.streams, np.arange(self.A), counts,
+        seg, pos = bernoulli_select(self.streams, np.arange(self.A), np.diff(bounds),
                                     self.param["follow_rate"])
-        keys = brand[starts[seg] + pos]  # sorted: brand is
+        keys = brand[bounds[seg] + pos]  # sorted: brand is
         return keys[~contains(self.follows, keys)]
 
     def respond(self, t: int, brand: np.ndarray) -> None:

@@ -93,20 +93,23 @@ def _fill_successes(state, owner, n, q, segment, position, k, first, resume
     return k, len(owner), np.int64(-1)
 
 
-def tally_numpy(users: np.ndarray, author: np.ndarray, n_accounts: int,
-                marks: np.ndarray, with_masks: bool
-                ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """A day's reach from its (user, author) views, each user counted once.
+def tally_numpy(keys: np.ndarray, bounds: np.ndarray, n_users: int, marks: np.ndarray,
+                with_masks: bool) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """A day's reach from its views, each user counted once.
 
-    Returns the number of distinct users; per account, its Shapley share (each user's unit
-    split equally among the entries that reached them: the users only it reached, plus the
-    shares of the others summed in entry order) and the users only it reached; and, when
-    ``with_masks``, one bit mask (bit a for account a, so fewer than 65 accounts) per user
-    reached by several entries, in no particular order. ``marks`` is an all-zero uint64
-    array of two bits per user (:func:`tally_marks`) that the compiled loop works in and
-    leaves all zero; a day reaches few of the users and few of them twice, so two bitmaps
-    that stay in cache do the counting.
+    ``keys`` are ``account * n_users + user``, account by account: account ``a``'s views are
+    ``keys[bounds[a]:bounds[a + 1]]``. Returns the number of distinct users; per account, its
+    Shapley share (each user's unit split equally among the entries that reached them: the
+    users only it reached, plus the shares of the others summed in entry order) and the
+    users only it reached; and, when ``with_masks``, one bit mask (bit a for account a, so
+    fewer than 65 accounts) per user reached by several entries, in no particular order.
+    ``marks`` is an all-zero uint64 array of two bits per user (:func:`tally_marks`) that
+    the compiled loop works in and leaves all zero; a day reaches few of the users and few
+    of them twice, so two bitmaps that stay in cache do the counting.
     """
+    n_accounts = len(bounds) - 1
+    author = np.repeat(np.arange(n_accounts), np.diff(bounds))
+    users = keys[bounds[0]:bounds[-1]] - author * n_users
     counts = np.bincount(users)
     mine = counts[users]
     exclusive = np.bincount(author[mine == 1], minlength=n_accounts)
@@ -128,55 +131,60 @@ def tally_marks(n_users: int) -> np.ndarray:
     return np.zeros(2 * (n_users // 64 + 1), dtype=np.uint64)
 
 
-def _tally_loop(users, author, n_accounts, marks, with_masks):  # pragma: no cover - compiled
+def _tally_loop(keys, bounds, n_users, marks, with_masks):  # pragma: no cover - compiled
     words = len(marks) // 2
     one = np.uint64(1)
+    n_accounts = len(bounds) - 1
     distinct = 0
-    for i in range(len(users)):  # first bitmap: reached; second: reached again
-        w, bit = users[i] >> 6, one << np.uint64(users[i] & 63)
-        if marks[w] & bit:
-            marks[words + w] |= bit
-        else:
-            marks[w] |= bit
-            distinct += 1
-    shared = np.empty(len(users), dtype=np.int64)  # entries of users reached again
+    for a in range(n_accounts):  # first bitmap: reached; second: reached again
+        for i in range(bounds[a], bounds[a + 1]):
+            u = keys[i] - a * n_users
+            w, bit = u >> 6, one << np.uint64(u & 63)
+            if marks[w] & bit:
+                marks[words + w] |= bit
+            else:
+                marks[w] |= bit
+                distinct += 1
+    size = bounds[n_accounts] - bounds[0]
+    shared = np.empty(size, dtype=np.int64)  # users of the entries reached again, in order
+    by = np.empty(size, dtype=np.int64)  # and their accounts
+    exclusive = np.zeros(n_accounts, dtype=np.int64)
     k = 0
-    for i in range(len(users)):
-        if marks[words + (users[i] >> 6)] & (one << np.uint64(users[i] & 63)):
-            shared[k] = i
-            k += 1
-    shared = shared[:k]
-    by_user = np.argsort(users[shared], kind="mergesort")
+    for a in range(n_accounts):
+        for i in range(bounds[a], bounds[a + 1]):
+            u = keys[i] - a * n_users
+            if marks[words + (u >> 6)] & (one << np.uint64(u & 63)):
+                shared[k], by[k] = u, a
+                k += 1
+            else:
+                exclusive[a] += 1
+    by_user = np.argsort(shared[:k], kind="mergesort")
     count = np.empty(k, dtype=np.int64)  # entries of the same user, per shared entry
     masks = np.empty(k if with_masks else 0, dtype=np.uint64)
     m, start = 0, 0
     while start < k:
-        u, end = users[shared[by_user[start]]], start + 1
-        while end < k and users[shared[by_user[end]]] == u:
+        u, end = shared[by_user[start]], start + 1
+        while end < k and shared[by_user[end]] == u:
             end += 1
         mask = np.uint64(0)
         for r in range(start, end):
             count[by_user[r]] = end - start
             if with_masks:
-                mask |= one << np.uint64(author[shared[by_user[r]]])
+                mask |= one << np.uint64(by[by_user[r]])
         if with_masks:
             masks[m] = mask
             m += 1
         start = end
     shapley = np.zeros(n_accounts)
-    exclusive = np.zeros(n_accounts, dtype=np.int64)
-    p = 0
-    for i in range(len(users)):
-        if p < k and shared[p] == i:
-            shapley[author[i]] += 1.0 / count[p]
-            p += 1
-        else:
-            exclusive[author[i]] += 1
+    for p in range(k):
+        shapley[by[p]] += 1.0 / count[p]
     shapley += exclusive
-    for i in range(len(users)):
-        w = users[i] >> 6
-        marks[w] = 0
-        marks[words + w] = 0
+    for p in range(k):
+        marks[shared[p] >> 6] = 0
+        marks[words + (shared[p] >> 6)] = 0
+    for a in range(n_accounts):
+        for i in range(bounds[a], bounds[a + 1]):
+            marks[(keys[i] - a * n_users) >> 6] = 0
     return distinct, shapley, exclusive, masks[:m]
 
 
