@@ -20,6 +20,7 @@ from scipy.special import ndtri
 
 from sim.kernel.compiled import (
     cascade_marks,
+    gather,
     insert_sorted,
     merge_unique,
     merged_at,
@@ -307,10 +308,9 @@ class State:
         bounds = np.searchsorted(self.follows, self.edges)
         seg, pos = bernoulli_select(self.streams, self.owner[content],
                                     np.diff(bounds)[audience], chance)
-        audience = audience[seg]
-        users = self.follows[bounds[audience] + pos] - audience * self.n
+        keys = gather(self.follows, bounds[audience], (content - audience) * self.n, seg, pos)
+        first = sorted_unique(keys, runs=True)  # sorted runs: one per segment
         posted = np.tile(self.post_u[:, _POST_TIME, t], 2) * DAY  # seconds into the day
-        first = sorted_unique(content[seg] * self.n + users, runs=True)  # runs per segment
         settings = self.resharing(t, posted)
         rate, scale = settings[0], self.world.scale
         bounds = np.searchsorted(first, np.arange(len(rate) + 1) * self.n)

@@ -19,6 +19,8 @@ __all__ = [
     "cascade_marks",
     "cascades",
     "cascades_numpy",
+    "gather",
+    "gather_numpy",
     "insert_sorted",
     "insert_sorted_numpy",
     "merge_unique",
@@ -234,6 +236,20 @@ def _splice_loop(base, keys, drop):  # pragma: no cover - compiled
             done += 1
             d += 1
     out[k:] = base[done:]
+    return out
+
+
+def gather_numpy(values: np.ndarray, start: np.ndarray, shift: np.ndarray, segment: np.ndarray,
+                 position: np.ndarray) -> np.ndarray:
+    """Entry ``position[i]`` of segment ``segment[i]`` of ``values`` (segment ``s`` starting at
+    ``start[s]``), plus the segment's ``shift[s]``, for each ``i``."""
+    return values[start[segment] + position] + shift[segment]
+
+
+def _gather_loop(values, start, shift, segment, position):  # pragma: no cover - compiled
+    out = np.empty(len(segment), dtype=values.dtype)
+    for i in range(len(segment)):
+        out[i] = values[start[segment[i]] + position[i]] + shift[segment[i]]
     return out
 
 
@@ -531,15 +547,15 @@ def _compile():
     globals()["_fill_successes"] = jit(_fill_successes)  # called: its arrays stay put
     return tuple(jit(f) for f in (_uniforms_loop, _successes_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop, _merge_unique_loop,
-                                  _timed_cascade_loop, _cascades_loop))
+                                  _gather_loop, _timed_cascade_loop, _cascades_loop))
 
 
 _compiled = _compile()
 COMPILED = _compiled is not None
-(uniforms, successes, tally, insert_sorted, splice, merge_unique, timed_cascade,
+(uniforms, successes, tally, insert_sorted, splice, merge_unique, gather, timed_cascade,
  cascades) = _compiled if COMPILED else (
     uniforms_numpy, successes_numpy, tally_numpy, insert_sorted_numpy, splice_numpy,
-    merge_unique_numpy, timed_cascade_numpy, cascades_numpy)
+    merge_unique_numpy, gather_numpy, timed_cascade_numpy, cascades_numpy)
 uniforms.__doc__ = """``count[i]`` uniforms in [0, 1) from stream ``owner[i]`` for each segment
 ``i``, concatenated in segment order; ``state`` holds each owner's SplitMix64 state,
 advanced in place."""
