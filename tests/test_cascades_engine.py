@@ -175,3 +175,38 @@ def test_cascade_loop_is_the_validated_independent_cascade_when_everyone_reshare
         # the giant component)
         error = np.sqrt(np.var(loop) / len(loop) + np.var(kernel) / len(kernel))
         assert abs(np.mean(loop) - np.mean(kernel)) < 4 * error
+
+
+@pytest.mark.parametrize("discovery", [0.0, 3.0])
+def test_cascade_loop_gives_the_same_whatever_room_it_starts_with(discovery):
+    """When the loop's arrays fill up, the entry that found no room is undone (its stream,
+    share and marks) and runs again with twice the room: the results are those of a loop
+    that never ran short."""
+    graph = _random_graph()
+    def args():
+        return _loop_args(graph, 2, [5, 300 + 7, 300 + 9], [10.0, 20.0, 30.0],
+                          discovery=discovery, scale=4.0)
+    want = compiled.timed_cascade(*args())
+    (indptr, indices, n, first, keys, times, rate, pace, posted, freshness, scandal, trust,
+     scale, tie_p, disc, theta, flat, horizon, state, seen) = args()
+    for key in first:
+        seen[key >> 6] |= np.uint64(1) << np.uint64(key & 63)
+    decided, room = len(keys), len(keys) + 1
+    queue, queued = np.r_[keys, np.zeros(room)].astype(np.int64), np.r_[times, np.zeros(room)]
+    feed, fed = np.zeros(room, dtype=np.int64), np.zeros(room)
+    shares = np.zeros(len(rate))
+    head, tail, shown, rounds = 0, decided, 0, 0
+    while True:
+        head, tail, shown = compiled._spread(
+            indptr, indices, n, rate, pace, posted, freshness, scandal, trust, scale, tie_p,
+            disc, theta, flat, horizon, state, seen, decided, queue, queued, feed, fed, shares,
+            head, tail, shown)
+        if head == tail:
+            break
+        rounds += 1
+        queue, queued = np.r_[queue, queue], np.r_[queued, queued]
+        feed, fed = np.r_[feed, feed], np.r_[fed, fed]
+    assert rounds > 2  # it did run short
+    got = (queue[decided:tail], queued[decided:tail], feed[:shown], fed[:shown], shares)
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)

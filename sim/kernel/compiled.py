@@ -354,6 +354,11 @@ def _marked(seen, key):  # pragma: no cover - compiled
     return True
 
 
+def _unmarked(seen, key):  # pragma: no cover - compiled
+    """Clear ``key``'s bit in ``seen``."""
+    seen[key >> 6] &= ~(np.uint64(1) << np.uint64(key & 63))
+
+
 def _grown(a):  # pragma: no cover - compiled
     """``a`` copied into the front of an array twice as long."""
     b = np.empty(2 * len(a), dtype=a.dtype)
@@ -367,41 +372,69 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
     for i in range(len(first)):
         _marked(seen, first[i])
     decided = len(keys)
-    width = decided * 2 + 64
-    qk, qt = np.empty(width, dtype=np.int64), np.empty(width)
-    sk, st = np.empty(64, dtype=np.int64), np.empty(64)
-    qk[:decided], qt[:decided] = keys, times
-    tail, shown = decided, 0
+    width = decided * 4 + 1024
+    queue, queued = np.empty(width, dtype=np.int64), np.empty(width)
+    queue[:decided], queued[:decided] = keys, times
+    feed, fed = np.empty(width, dtype=np.int64), np.empty(width)
     shares = np.zeros(len(rate))
+    head, tail, shown = 0, decided, 0
+    while True:  # the arrays fill up only on a big day: twice the room, and on
+        head, tail, shown = _spread(indptr, indices, n, rate, pace, posted, freshness,
+                                    scandal, trust, scale, tie_p, discovery, theta, flat,
+                                    horizon, state, seen, decided, queue, queued, feed, fed,
+                                    shares, head, tail, shown)
+        if head == tail:
+            break
+        queue, queued, feed, fed = _grown(queue), _grown(queued), _grown(feed), _grown(fed)
+    for i in range(len(first)):
+        seen[first[i] >> 6] = 0
+    for i in range(tail):
+        seen[queue[i] >> 6] = 0
+    for i in range(shown):
+        seen[feed[i] >> 6] = 0
+    return queue[decided:tail], queued[decided:tail], feed[:shown], fed[:shown], shares
+
+
+def _spread(indptr, indices, n, rate, pace, posted, freshness, scandal, trust, scale, tie_p,
+            discovery, theta, flat, horizon, state, seen, decided, queue, queued, feed, fed,
+            shares, head, tail, shown):  # pragma: no cover - compiled
+    """The timed cascade's breadth-first loop, from queue entry ``head``, until the queue is
+    done or an entry finds ``queue`` or ``feed`` full: that entry is then undone (its stream,
+    share and marks as they were before it) and the loop returns with ``head`` at it."""
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
     trusting = len(trust) > 0
     # for the usual resharing user standing for at most one resharing person
-    log_q1 = np.log1p(-tie_p) if 0.0 < tie_p < 1.0 else 0.0
+    rate1 = -np.log1p(-tie_p) if 0.0 < tie_p < 1.0 else 0.0
     floor1 = np.exp(-discovery / scale)
-    head = 0
     while head < tail:
-        k, t = qk[head], qt[head]
-        head += 1
+        k, t = queue[head], queued[head]
         c = k // n
         u = k - c * n
+        before, share_before, tail_before, shown_before = state[c], shares[c], tail, shown
+        head += 1
         r = rate[c]
         if trusting and not scandal[c]:
             r *= trust[u]
-        if t > posted[c]:
-            r *= np.exp((t - posted[c]) * decay)
         if r <= 0.0:
             continue
-        sr = scale * r
-        if head <= decided:  # a first viewer drawn at the top rate: kept with its share
-            top = min(1.0, scale * rate[c])
+        sr = scale * r  # then less as the post goes stale; no stream is read before it is
+        top = min(1.0, scale * rate[c]) if head <= decided else 1.0
+        if sr < top:  # at most this rate: kept with its share of the top
+            x = _uniform(state, c) * top
+            if x >= sr:  # not even before it went stale
+                continue
+            if t > posted[c]:
+                sr *= np.exp((t - posted[c]) * decay)
+            if x >= sr:
+                continue
+        elif t > posted[c]:
+            sr *= np.exp((t - posted[c]) * decay)
             if sr < top and _uniform(state, c) * top >= sr:
                 continue
-        elif sr < 1.0 and _uniform(state, c) >= sr:
-            continue
         people = max(1.0, sr)
         tp = min(1.0, tie_p * people)
-        log_q = log_q1 if people == 1.0 else (np.log1p(-tp) if tp < 1.0 else 0.0)
+        tie_rate = rate1 if people == 1.0 else (-np.log1p(-tp) if tp < 1.0 else 0.0)
         x = _uniform(state, c)
         if x < flat_mass:
             t = t + pace[c] * x * stretch
@@ -410,37 +443,42 @@ def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, post
         if t >= horizon:
             continue
         shares[c] += people
+        full = False
         j, end = indptr[u], indptr[u + 1]
         while tp > 0.0:
-            if tp < 1.0:
-                j += np.int64(np.log(1.0 - _uniform(state, c)) / log_q)
+            if tp < 1.0:  # ties skipped before the next one that sees it: geometric
+                j += np.int64(_exponential(state, c) / tie_rate)
             if j >= end:
                 break
             v = c * n + indices[j]
             j += 1
             if _marked(seen, v):
-                if tail == len(qk):
-                    qk, qt = _grown(qk), _grown(qt)
-                qk[tail], qt[tail] = v, t
+                if tail == len(queue):
+                    full = True
+                    break
+                queue[tail], queued[tail] = v, t
                 tail += 1
-        if discovery > 0.0:  # a Poisson number of feed viewers (Knuth's product method)
+        if discovery > 0.0 and not full:  # a Poisson number of feed viewers (Knuth)
             floor = floor1 if people == 1.0 else np.exp(-discovery * people / scale)
             product = _uniform(state, c)
             while product > floor:
                 v = c * n + np.int64(_uniform(state, c) * n)
                 product *= _uniform(state, c)
                 if _marked(seen, v):
-                    if shown == len(sk):
-                        sk, st = _grown(sk), _grown(st)
-                    sk[shown], st[shown] = v, t
+                    if shown == len(feed):
+                        full = True
+                        break
+                    feed[shown], fed[shown] = v, t
                     shown += 1
-    for i in range(len(first)):
-        seen[first[i] >> 6] = 0
-    for i in range(tail):
-        seen[qk[i] >> 6] = 0
-    for i in range(shown):
-        seen[sk[i] >> 6] = 0
-    return qk[decided:tail], qt[decided:tail], sk[:shown], st[:shown], shares
+        if full:  # undo this entry: it runs again with more room
+            for i in range(tail_before, tail):
+                _unmarked(seen, queue[i])
+            for i in range(shown_before, shown):
+                _unmarked(seen, feed[i])
+            _unmarked(seen, v)  # the view that found no room
+            state[c], shares[c] = before, share_before
+            return head - 1, tail_before, shown_before
+    return head, tail, shown
 
 
 def _cascades_loop(indptr, indices, starts, seeds, p, user_p, state, seen, queue
@@ -542,9 +580,10 @@ def _compile():
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     jit = numba.njit(cache=cache is not None, nogil=True)
-    for helper in ("_bits", "_uniform", "_exponential", "_marked", "_grown"):
+    for helper in ("_bits", "_uniform", "_exponential", "_marked", "_unmarked", "_grown"):
         globals()[helper] = numba.njit(inline="always")(globals()[helper])  # inlined
-    globals()["_fill_successes"] = jit(_fill_successes)  # called: its arrays stay put
+    for helper in ("_fill_successes", "_spread"):  # called: their arrays stay put
+        globals()[helper] = jit(globals()[helper])
     return tuple(jit(f) for f in (_uniforms_loop, _successes_loop, _tally_loop,
                                   _insert_sorted_loop, _splice_loop, _merge_unique_loop,
                                   _gather_loop, _timed_cascade_loop, _cascades_loop))
