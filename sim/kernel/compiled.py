@@ -260,16 +260,19 @@ def merge_unique_numpy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _merge_unique_loop(a, b):  # pragma: no cover - compiled
     out = np.empty(len(a) + len(b), dtype=a.dtype)
-    i = j = k = 0
-    while i < len(a) or j < len(b):
-        if j == len(b) or (i < len(a) and a[i] <= b[j]):
-            value = a[i]
+    i = k = 0
+    for j in range(len(b)):  # b is the short one: a's runs between its values, then it
+        while i < len(a) and a[i] < b[j]:
+            if k == 0 or out[k - 1] != a[i]:
+                out[k] = a[i]
+                k += 1
             i += 1
-        else:
-            value = b[j]
-            j += 1
-        if k == 0 or out[k - 1] != value:
-            out[k] = value
+        if k == 0 or out[k - 1] != b[j]:
+            out[k] = b[j]
+            k += 1
+    for i in range(i, len(a)):
+        if k == 0 or out[k - 1] != a[i]:
+            out[k] = a[i]
             k += 1
     return out[:k]
 
