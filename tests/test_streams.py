@@ -20,7 +20,7 @@ def test_each_owner_reads_its_own_stream_in_order(owners, calls):
     one at a time: batching is invisible."""
     streams = Streams(np.arange(owners, dtype=np.uint64) * 7919)
     alone = Streams(np.arange(owners, dtype=np.uint64) * 7919)
-    expected = [[alone.uniforms(np.array([o]), np.array([1]))[0] for _ in range(500)]
+    expected = [[alone.uniforms(np.array([o]), np.array([1]))[0] for _ in range(5 * 5 * 90)]
                 for o in range(owners)]
     used = [0] * owners
     for call in calls:
