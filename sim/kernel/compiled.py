@@ -153,13 +153,16 @@ def _tally_loop(keys, bounds, n_users, marks, with_masks):  # pragma: no cover -
     exclusive = np.zeros(n_accounts, dtype=np.int64)
     k = 0
     for a in range(n_accounts):
+        only = 0
         for i in range(bounds[a], bounds[a + 1]):
             u = keys[i] - a * n_users
+            marks[u >> 6] = 0  # the first bitmap has done its work
             if marks[words + (u >> 6)] & (one << np.uint64(u & 63)):
                 shared[k], by[k] = u, a
                 k += 1
             else:
-                exclusive[a] += 1
+                only += 1
+        exclusive[a] = only
     by_user = np.argsort(shared[:k], kind="mergesort")
     count = np.empty(k, dtype=np.int64)  # entries of the same user, per shared entry
     masks = np.empty(k if with_masks else 0, dtype=np.uint64)
@@ -182,11 +185,7 @@ def _tally_loop(keys, bounds, n_users, marks, with_masks):  # pragma: no cover -
         shapley[by[p]] += 1.0 / count[p]
     shapley += exclusive
     for p in range(k):
-        marks[shared[p] >> 6] = 0
         marks[words + (shared[p] >> 6)] = 0
-    for a in range(n_accounts):
-        for i in range(bounds[a], bounds[a + 1]):
-            marks[(keys[i] - a * n_users) >> 6] = 0
     return distinct, shapley, exclusive, masks[:m]
 
 
