@@ -11,7 +11,6 @@ equations: docs/MODEL.md, "Engine".
 from __future__ import annotations
 
 import copy
-import itertools
 import zlib
 from dataclasses import dataclass
 
@@ -335,14 +334,10 @@ class State:
         bring before midnight, and those of earlier days' cascades that reach this day; the
         later ones wait for theirs."""
         day = (when / DAY).astype(np.int64)  # whole days after today's start: times >= 0
-        later = day > 0
-        if later.any():
-            order = np.argsort(day[later], kind="stable")
-            keys_later, days = keys[later][order], day[later][order]
-            bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])
-            for lo, hi in itertools.pairwise(bounds):
-                self.pending.setdefault(t + int(days[lo]), []).append(keys_later[lo:hi])
-        extra = np.sort(np.concatenate([keys[~later], *self.pending.pop(t, [])]))
+        now = day == 0
+        for later in np.unique(day[~now]):  # a few days at most (carry_days)
+            self.pending.setdefault(t + int(later), []).append(keys[day == later])
+        extra = np.sort(np.concatenate([keys[now], *self.pending.pop(t, [])]))
         return merge_unique(first, extra)
 
     def scandal_targets(self, t: int) -> np.ndarray:

@@ -269,9 +269,9 @@ def _merge_unique_loop(a, b):  # pragma: no cover - compiled
         if k == 0 or out[k - 1] != b[j]:
             out[k] = b[j]
             k += 1
-    for i in range(i, len(a)):
-        if k == 0 or out[k - 1] != a[i]:
-            out[k] = a[i]
+    for rest in range(i, len(a)):
+        if k == 0 or out[k - 1] != a[rest]:
+            out[k] = a[rest]
             k += 1
     return out[:k]
 
