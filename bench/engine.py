@@ -67,7 +67,10 @@ def measure(users: int, replications: int, workers: int, build: bool = False
     started = time.perf_counter()
     result = run(workload(users, replications), workers=workers)
     wall = time.perf_counter() - started
-    per_day = 1000 * wall * workers / (replications * 3 * 365)  # worker-ms per simulated day
+    # worker-ms per simulated day: the scenario shares the baseline's days before its event
+    scenario = workload(users, replications)
+    days = 3 * scenario.horizon_days - min(e.day for e in scenario.events)
+    per_day = 1000 * wall * workers / (replications * days)
     row.update(wall_s=round(wall, 1), ms_per_simulated_day=round(per_day, 2),
                peak_gib=round(peak_gib(), 2), sdi=result.figures["sdi"]["mean"])
     return row

@@ -138,3 +138,24 @@ def test_cascades_compiled_equals_numpy(n, m, seed, p, per_user):
         assert not seen.any()
         found.append((sizes, queue[:sizes[-1]], s))
     assert all(np.array_equal(a, b) for a, b in zip(*found))
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=st.lists(st.integers(0, 60), max_size=40), b=st.lists(st.integers(0, 60), max_size=40))
+def test_merge_unique_compiled_equals_numpy(a, b):
+    a, b = np.sort(np.array(a, dtype=np.int64)), np.sort(np.array(b, dtype=np.int64))
+    assert np.array_equal(kernels.merge_unique(a, b), kernels.merge_unique_numpy(a, b))
+    assert np.array_equal(kernels.merge_unique(b, a), kernels.merge_unique_numpy(a, b))
+
+
+@settings(max_examples=100, deadline=None)
+@given(picks=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), max_size=30),
+       seed=st.integers(0, 1000))
+def test_gather_compiled_equals_numpy(picks, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 10**6, 40)
+    start, shift = rng.integers(0, 35, 4), rng.integers(-5, 5, 4) * 10**6
+    segment = np.array([s for s, _ in picks], dtype=np.int64)
+    position = np.array([p for _, p in picks], dtype=np.int64)
+    assert np.array_equal(kernels.gather(values, start, shift, segment, position),
+                          kernels.gather_numpy(values, start, shift, segment, position))

@@ -164,16 +164,17 @@ def test_scenario_at_the_limits_runs_to_the_end(tmp_path):
 
 
 def test_the_estimate_sees_accounts_and_their_pairs():
-    """Each account adds its random-stream rows to every worker and the dense amplification
-    weights grow with the square of the accounts."""
+    """Each account adds its share of a replication's states to every worker, and the dense
+    amplification weights grow with the square of the accounts."""
     def peak(layout: str, workers: int = 2) -> int:
         scenario = sim.resolve_scenario(Scenario.model_validate(TINY | {
             "matrix": {"layout": layout}, "events": []}))
         return guard.estimate(scenario, workers).peak_bytes
 
     small, large = peak("1+5+3+20"), peak(f"1+5+3+{MAX_ACCOUNTS - 9}")
-    per_account = (large - small) / (MAX_ACCOUNTS - 29)
-    assert 2 * guard.ENGINE_PER_ACCOUNT < per_account < 3 * guard.ENGINE_PER_ACCOUNT
+    linear = 2 * (guard.ENGINE_PER_ACCOUNT + guard.ENGINE_PER_ACCOUNT_DAY * TINY["horizon_days"])
+    square = 2 * (1 + guard.ENGINE_STATES) * guard.WORLD_PER_PAIR * (MAX_ACCOUNTS**2 - 29**2)
+    assert large - small >= linear * (MAX_ACCOUNTS - 29) + square
     assert peak("1+5+3+20", workers=1) < small
 
 
