@@ -189,24 +189,31 @@ def test_cascade_loop_gives_the_same_whatever_room_it_starts_with(discovery):
     want = compiled.timed_cascade(*args())
     (indptr, indices, n, first, keys, times, rate, pace, posted, freshness, scandal, trust,
      scale, tie_p, disc, theta, flat, horizon, state, seen) = args()
-    for key in first:
-        seen[key >> 6] |= np.uint64(1) << np.uint64(key & 63)
-    decided, room = len(keys), len(keys) + 1
-    queue, queued = np.r_[keys, np.zeros(room)].astype(np.int64), np.r_[times, np.zeros(room)]
-    feed, fed = np.zeros(room, dtype=np.int64), np.zeros(room)
-    shares = np.zeros(len(rate))
-    head, tail, shown, rounds = 0, decided, 0, 0
-    while True:
-        head, tail, shown = compiled._spread(
-            indptr, indices, n, rate, pace, posted, freshness, scandal, trust, scale, tie_p,
-            disc, theta, flat, horizon, state, seen, decided, queue, queued, feed, fed, shares,
-            head, tail, shown)
-        if head == tail:
-            break
-        rounds += 1
-        queue, queued = np.r_[queue, queue], np.r_[queued, queued]
-        feed, fed = np.r_[feed, feed], np.r_[fed, fed]
+    shares, rounds = np.zeros(len(rate)), 0
+    feed, fed, shown, reached, when = np.zeros(1, np.int64), np.zeros(1), 0, [], []
+    for c in range(len(rate)):  # content by content, as the loop goes
+        mine = keys // n == c
+        for user in first[first // n == c] - c * n:
+            seen[user >> 6] |= np.uint64(1) << np.uint64(user & 63)
+        decided = int(mine.sum())
+        queue = np.r_[keys[mine] - c * n, 0].astype(np.int64)
+        queued = np.r_[times[mine], 0.0]
+        head, tail, start = 0, decided, shown
+        while True:
+            head, tail, shown = compiled._spread(
+                indptr, indices, n, c, rate, pace, posted, freshness, scandal, trust, scale,
+                tie_p, disc, theta, flat, horizon, state, seen, decided, queue, queued, feed,
+                fed, shares, head, tail, shown)
+            if head == tail:
+                break
+            rounds += 1
+            queue, queued = np.r_[queue, queue], np.r_[queued, queued]
+            feed, fed = np.r_[feed, feed], np.r_[fed, fed]
+        reached += (c * n + queue[decided:tail]).tolist()
+        when += queued[decided:tail].tolist()
+        seen[:] = 0
+        assert shown >= start
     assert rounds > 2  # it did run short
-    got = (queue[decided:tail], queued[decided:tail], feed[:shown], fed[:shown], shares)
+    got = (np.array(reached), np.array(when), feed[:shown], fed[:shown], shares)
     for g, w in zip(got, want):
         assert np.array_equal(g, w)

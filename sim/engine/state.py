@@ -164,7 +164,7 @@ class State:
         ties = world.social.nnz / self.n * world.scale  # people following a simulated user
         self.tie_p = self.dyn.tie_view * (1.0 if world.scale <= 1 or not ties else min(
             1.0, self.dyn.resharer_followers / ties))
-        self._seen = cascade_marks(2 * self.A * self.n)  # the cascade loop's work array
+        self._seen = cascade_marks(self.n)  # the cascade loop's work array
         self._cdf: dict[bytes, np.ndarray] = {}
         self._marks = tally_marks(self.n)  # the reach tally's work array, kept at zero
         self._overlaps: list[np.ndarray] = []  # per day, masks of users reached by several

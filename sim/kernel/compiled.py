@@ -371,57 +371,73 @@ def _grown(a):  # pragma: no cover - compiled
 def _timed_cascade_loop(indptr, indices, n, first, keys, times, rate, pace, posted,
                         freshness, scandal, trust, scale, tie_p, discovery, theta, flat,
                         horizon, state, seen):  # pragma: no cover - compiled
-    for i in range(len(first)):
-        _marked(seen, first[i])
-    decided = len(keys)
-    width = decided * 4 + 1024
-    queue, queued = np.empty(width, dtype=np.int64), np.empty(width)
-    queue[:decided], queued[:decided] = keys, times
+    width = len(keys) * 4 + 1024
+    queue, queued = np.empty(width, dtype=np.int64), np.empty(width)  # one content's users
+    reached, when = np.empty(width, dtype=np.int64), np.empty(width)  # every content's keys
     feed, fed = np.empty(width, dtype=np.int64), np.empty(width)
     shares = np.zeros(len(rate))
-    head, tail, shown = 0, decided, 0
-    while True:  # the arrays fill up only on a big day: twice the room, and on
-        head, tail, shown = _spread(indptr, indices, n, rate, pace, posted, freshness,
-                                    scandal, trust, scale, tie_p, discovery, theta, flat,
-                                    horizon, state, seen, decided, queue, queued, feed, fed,
-                                    shares, head, tail, shown)
-        if head == tail:
-            break
-        queue, queued, feed, fed = _grown(queue), _grown(queued), _grown(feed), _grown(fed)
-    for i in range(len(first)):
-        seen[first[i] >> 6] = 0
-    for i in range(tail):
-        seen[queue[i] >> 6] = 0
-    for i in range(shown):
-        seen[feed[i] >> 6] = 0
-    return queue[decided:tail], queued[decided:tail], feed[:shown], fed[:shown], shares
+    done, shown = 0, 0
+    for c in range(len(rate)):  # content by content: each its own stream, marks and queue
+        lo, hi = np.searchsorted(keys, c * n), np.searchsorted(keys, (c + 1) * n)
+        if lo == hi:
+            continue
+        viewers = first[np.searchsorted(first, c * n):np.searchsorted(first, (c + 1) * n)]
+        for i in range(len(viewers)):
+            _marked(seen, viewers[i] - c * n)
+        decided = hi - lo
+        if decided + 1 > len(queue):
+            queue, queued = np.empty(2 * decided + 1, np.int64), np.empty(2 * decided + 1)
+        for i in range(decided):
+            queue[i], queued[i] = keys[lo + i] - c * n, times[lo + i]
+        head, tail, shown_before = 0, decided, shown
+        while True:  # the arrays fill up only on a big day: twice the room, and on
+            head, tail, shown = _spread(indptr, indices, n, c, rate, pace, posted, freshness,
+                                        scandal, trust, scale, tie_p, discovery, theta, flat,
+                                        horizon, state, seen, decided, queue, queued, feed,
+                                        fed, shares, head, tail, shown)
+            if head == tail:
+                break
+            queue, queued = _grown(queue), _grown(queued)
+            feed, fed = _grown(feed), _grown(fed)
+        while done + tail - decided > len(reached):
+            reached, when = _grown(reached), _grown(when)
+        for i in range(decided, tail):
+            reached[done], when[done] = c * n + queue[i], queued[i]
+            done += 1
+        for i in range(len(viewers)):
+            seen[(viewers[i] - c * n) >> 6] = 0
+        for i in range(tail):
+            seen[queue[i] >> 6] = 0
+        for i in range(shown_before, shown):
+            seen[(feed[i] - c * n) >> 6] = 0
+    return reached[:done], when[:done], feed[:shown], fed[:shown], shares
 
 
-def _spread(indptr, indices, n, rate, pace, posted, freshness, scandal, trust, scale, tie_p,
-            discovery, theta, flat, horizon, state, seen, decided, queue, queued, feed, fed,
-            shares, head, tail, shown):  # pragma: no cover - compiled
-    """The timed cascade's breadth-first loop, from queue entry ``head``, until the queue is
-    done or an entry finds ``queue`` or ``feed`` full: that entry is then undone (its stream,
-    share and marks as they were before it) and the loop returns with ``head`` at it."""
+def _spread(indptr, indices, n, c, rate, pace, posted, freshness, scandal, trust, scale,
+            tie_p, discovery, theta, flat, horizon, state, seen, decided, queue, queued, feed,
+            fed, shares, head, tail, shown):  # pragma: no cover - compiled
+    """Content ``c``'s breadth-first loop over its users in ``queue``, from entry ``head``,
+    until the queue is done or an entry finds ``queue`` or ``feed`` full: that entry is then
+    undone (its stream, share and marks as they were before it) and the loop returns with
+    ``head`` at it. Feed views are written as keys, ``c * n + user``."""
     flat_mass = theta / (1.0 + theta)
     stretch, decay, power = flat / flat_mass, -1.0 / freshness, -1.0 / theta
-    trusting = len(trust) > 0
+    trusting = len(trust) > 0 and not scandal[c]
     # for the usual resharing user standing for at most one resharing person
     rate1 = -np.log1p(-tie_p) if 0.0 < tie_p < 1.0 else 0.0
     floor1 = np.exp(-discovery / scale)
+    top_rate = min(1.0, scale * rate[c])
     while head < tail:
-        k, t = queue[head], queued[head]
-        c = k // n
-        u = k - c * n
+        u, t = queue[head], queued[head]
         before, share_before, tail_before, shown_before = state[c], shares[c], tail, shown
         head += 1
         r = rate[c]
-        if trusting and not scandal[c]:
+        if trusting:
             r *= trust[u]
         if r <= 0.0:
             continue
         sr = scale * r  # then less as the post goes stale; no stream is read before it is
-        top = min(1.0, scale * rate[c]) if head <= decided else 1.0
+        top = top_rate if head <= decided else 1.0
         if sr < top:  # at most this rate: kept with its share of the top
             x = _uniform(state, c) * top
             if x >= sr:  # not even before it went stale
@@ -452,7 +468,7 @@ def _spread(indptr, indices, n, rate, pace, posted, freshness, scandal, trust, s
                 j += np.int64(_exponential(state, c) / tie_rate)
             if j >= end:
                 break
-            v = c * n + indices[j]
+            v = np.int64(indices[j])
             j += 1
             if _marked(seen, v):
                 if tail == len(queue):
@@ -464,19 +480,19 @@ def _spread(indptr, indices, n, rate, pace, posted, freshness, scandal, trust, s
             floor = floor1 if people == 1.0 else np.exp(-discovery * people / scale)
             product = _uniform(state, c)
             while product > floor:
-                v = c * n + np.int64(_uniform(state, c) * n)
+                v = np.int64(_uniform(state, c) * n)
                 product *= _uniform(state, c)
                 if _marked(seen, v):
                     if shown == len(feed):
                         full = True
                         break
-                    feed[shown], fed[shown] = v, t
+                    feed[shown], fed[shown] = c * n + v, t
                     shown += 1
         if full:  # undo this entry: it runs again with more room
             for i in range(tail_before, tail):
                 _unmarked(seen, queue[i])
             for i in range(shown_before, shown):
-                _unmarked(seen, feed[i])
+                _unmarked(seen, feed[i] - c * n)
             _unmarked(seen, v)  # the view that found no room
             state[c], shares[c] = before, share_before
             return head - 1, tail_before, shown_before
@@ -633,8 +649,9 @@ it to a Poisson number, mean ``discovery max(1, scale r) / scale``, of users dra
 who pass it on no further. A user sees a piece of content once, at the time of the first
 reshare that reached it in breadth-first order; views at or after ``horizon`` seconds are
 dropped. Draws come from ``state[c]`` (one SplitMix64 stream per content, advanced in place);
-``seen`` is an all-zero work array of ``len(rate) * n`` bits (:func:`cascade_marks`), left
-all zero.
+the contents run one after another, each breadth first with its own marks in ``seen``, an
+all-zero work array of ``n`` bits (:func:`cascade_marks`), left all zero: a content's
+cascade depends on its own stream only, so the order of the contents changes nothing.
 
 Returns the keys and times of the users reached through ties, then of those shown by feeds,
 in no particular order; and per content the people who reshared it (``max(1, scale r)`` for

@@ -32,7 +32,6 @@ ENGINE_PER_USER = 250  # bytes of a replication's state per user, in each worker
 ENGINE_PER_EVENT_USER = 5  # bytes per user of a scandal's trust loss or a response's reach
 ENGINE_PER_ACCOUNT = 64 * 2**10  # an account in a replication's live states (66 KB measured)
 ENGINE_PER_ACCOUNT_DAY = 56  # bytes of an account's posting uniforms per day (7 doubles)
-ENGINE_PER_CONTENT_USER = 1 / 8  # the cascade loop's mark: a bit per user and piece of content
 ENGINE_STATES = 3  # live states of a replication (the baseline, a fork and its copy)
 RESULT_PER_VALUE = 16  # bytes per recorded value, with its copy in transit
 IMPORT_EDGE_LIST = 50  # bytes while reading an edge list, per byte of file
@@ -99,8 +98,7 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     pairs = WORLD_PER_PAIR * n_accounts**2
     world += pairs
     n_user_events = sum(e.kind in ("scandal", "crisis_response") for e in scenario.events)
-    engine = int((ENGINE_PER_USER + ENGINE_PER_EVENT_USER * n_user_events
-                  + 2 * n_accounts * ENGINE_PER_CONTENT_USER) * users) + \
+    engine = (ENGINE_PER_USER + ENGINE_PER_EVENT_USER * n_user_events) * users + \
         ENGINE_STATES * pairs + n_accounts * (ENGINE_PER_ACCOUNT + ENGINE_PER_ACCOUNT_DAY * days)
     reps = _replications(scenario)
     seconds = 3 + reps * days * (SECONDS_PER_USER_DAY * users + SECONDS_PER_DAY

@@ -83,8 +83,7 @@ ROLE_DEFAULTS: dict[str, dict[str, float]] = {
 
 # Limits of the schema; each one's reason: docs/MODEL.md, "Limits".
 MAX_ACCOUNTS = 1_000
-"""Most accounts of a matrix: the account-to-account amplification weights are dense, and the
-cascade loop marks views per user and piece of content (two per account)."""
+"""Most accounts of a matrix: the account-to-account amplification weights are dense."""
 MAX_PEOPLE = 10**10
 """Most real people an account's followers or an audience stand for: more than live on
 Earth, and far from where sums of them stop being exact in floating point."""
