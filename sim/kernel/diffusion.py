@@ -23,6 +23,7 @@ from sim.kernel.csr import CSR
 __all__ = ["cascade_sizes", "contains", "independent_cascade"]
 
 NO_USER_P = np.empty(0)  # the array of per-user probabilities when p is one number
+ONE_SEED = np.array([0, 1])  # where the seeds of one cascade from one seed start and end
 _work = threading.local()  # per thread: each graph's work arrays, kept while the graph lives
 
 
@@ -98,8 +99,10 @@ def _cascade(graph: CSR, seeds: Any, p: float | np.ndarray,
              rng: np.random.Generator) -> np.ndarray:
     """The users one cascade from ``seeds`` activates, sorted."""
     flat = np.asarray(seeds, dtype=np.int64).reshape(-1)
-    sizes, queue = _run(graph, flat, np.array([0, len(flat)]), p, rng)
-    return np.sort(queue[:sizes[0]])
+    sizes, queue = _run(graph, flat, ONE_SEED if len(flat) == 1 else np.array([0, len(flat)]),
+                        p, rng)
+    users = queue[:sizes[0]]
+    return np.sort(users) if len(users) > 1 else users.copy()
 
 
 def _run(graph: CSR, seeds: np.ndarray, starts: np.ndarray, p: float | np.ndarray,
