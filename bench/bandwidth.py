@@ -32,7 +32,6 @@ import numpy as np
 
 import sim.engine.replication
 import sim.engine.state
-import sim.kernel.diffusion
 import sim.kernel.streams
 from sim.scenario.layout import resolve_scenario
 from sim.world.build import build_world
@@ -92,18 +91,13 @@ class Meter:
             setattr(module, name, original)
 
 
-def _tally_touches(users: np.ndarray, author: np.ndarray, *_: Any) -> int:
-    return 3 * users.nbytes + 2 * author.nbytes  # its bitmaps (two bits a user) stay in cache
+def _tally_touches(keys: np.ndarray, bounds: np.ndarray, *_: Any) -> int:
+    return 2 * keys.nbytes + bounds.nbytes  # two passes; its bitmaps (250 KB) stay in cache
 
 
-def _select_touches(logs: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
-                    n: np.ndarray, log_q: np.ndarray, start: np.ndarray, *_: Any) -> int:
-    return owner.nbytes + n.nbytes + log_q.nbytes + start.nbytes  # + the logs it reads (out)
-
-
-def _take_touches(buffer: np.ndarray, next_unread: np.ndarray, owner: np.ndarray,
-                  count: np.ndarray) -> int:
-    return owner.nbytes + count.nbytes + int(count.sum()) * 8
+def _gather_touches(values: np.ndarray, start: np.ndarray, shift: np.ndarray,
+                    segment: np.ndarray, position: np.ndarray) -> int:
+    return 3 * segment.nbytes  # segment and position read, one value fetched per entry
 
 
 def _sort_touches(values: np.ndarray) -> int:
@@ -124,11 +118,10 @@ def day_traffic(users: int, days: int) -> dict[str, float]:
     for module, name, touches in (
             (sim.engine.state, "tally", _tally_touches),
             (sim.engine.state, "insert_sorted", None), (sim.engine.state, "splice", None),
-            (sim.kernel.diffusion, "insert_sorted", None),
-            (sim.kernel.streams, "select", _select_touches),
-            (sim.kernel.streams, "take", _take_touches),
-            (sim.engine.state, "sorted_unique", _sort_touches),
-            (sim.kernel.diffusion, "sorted_unique", _sort_touches)):
+            (sim.engine.state, "merge_unique", None),
+            (sim.engine.state, "gather", _gather_touches),
+            (sim.kernel.streams, "successes", None), (sim.kernel.streams, "uniforms", None),
+            (sim.engine.state, "sorted_unique", _sort_touches)):
         meter.wrap(module, name, touches)
     try:
         sim.engine.replication.simulate(world, scenario, [], 1)

@@ -30,10 +30,17 @@ class CSR:
     n_cols: int
 
     @classmethod
-    def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> CSR:
-        """Build from (row, column) pairs; duplicate pairs are kept once."""
-        keys = sorted_unique(rows.astype(np.int64) * n_cols + cols.astype(np.int64))
-        return cls._from_sorted_keys(keys, n_rows, n_cols)
+    def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int,
+                   loops: bool = True) -> CSR:
+        """Build from (row, column) pairs; duplicate pairs are kept once, and pairs of a row
+        with itself only with ``loops``. One 64-bit key per pair is the only large temporary
+        (graphs of a hundred million ties are built this way)."""
+        keys = rows.astype(np.int64)
+        keys *= n_cols
+        keys += cols
+        if not loops:
+            keys = keys[rows != cols]
+        return cls._from_sorted_keys(sorted_unique(keys, in_place=True), n_rows, n_cols)
 
     @classmethod
     def from_networkx(cls, graph: nx.Graph) -> tuple[CSR, list[Any]]:
@@ -51,8 +58,7 @@ class CSR:
     def directed(cls, u: np.ndarray, v: np.ndarray, n: int) -> CSR:
         """A directed graph on ``n`` nodes whose row ``u`` holds ``v`` for each pair (``u``
         reaches ``v``); loops and repeats dropped."""
-        keep = u != v
-        return cls.from_pairs(u[keep], v[keep], n, n)
+        return cls.from_pairs(u, v, n, n, loops=False)
 
     @classmethod
     def symmetric(cls, u: np.ndarray, v: np.ndarray, n: int) -> CSR:
@@ -67,10 +73,10 @@ class CSR:
 
     @classmethod
     def _from_sorted_keys(cls, keys: np.ndarray, n_rows: int, n_cols: int) -> CSR:
-        rows = keys // n_cols
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        return cls(indptr, (keys % n_cols).astype(np.int32), n_cols)
+        indptr = np.searchsorted(keys, np.arange(n_rows + 1, dtype=np.int64) * n_cols)
+        indices = np.empty(len(keys), dtype=np.int32)
+        np.remainder(keys, n_cols, out=indices, casting="unsafe")  # columns fit 32 bits
+        return cls(indptr.astype(np.int64, copy=False), indices, n_cols)
 
     @property
     def n_rows(self) -> int:
@@ -114,14 +120,19 @@ class CSR:
         return csr_array((data, self.indices, self.indptr), shape=(self.n_rows, self.n_cols))
 
 
-def sorted_unique(keys: np.ndarray, runs: bool = False) -> np.ndarray:
+def sorted_unique(keys: np.ndarray, runs: bool = False, in_place: bool = False
+                  ) -> np.ndarray:
     """Sorted distinct values (sort and mask: much faster than ``np.unique`` for ints).
 
     ``runs``: the keys are a few sorted runs one after another, which a merging sort
     orders about ten times faster than the default (and ten times slower when they are
-    not).
+    not). ``in_place``: sort ``keys`` itself rather than a copy (for very large arrays).
     """
-    keys = np.sort(keys, kind="stable" if runs else None)
+    kind = "stable" if runs else None
+    if in_place:
+        keys.sort(kind=kind)
+    else:
+        keys = np.sort(keys, kind=kind)
     if len(keys) == 0:
         return keys
     keep = np.empty(len(keys), dtype=bool)

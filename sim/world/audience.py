@@ -74,6 +74,9 @@ def social_ties(n: int, mean_degree: float, exponent: float, max_degree: float,
         community
 
 
+PICK_CHUNK = 2**22  # draws searched at once when each has its own range
+
+
 def follow_graph(n: int, mean_degree: float, follower_exponent: float,
                  followee_exponent: float, max_degree: float, community_size: float,
                  mixing: float, reciprocity: float, rng: np.random.Generator
@@ -92,37 +95,45 @@ def follow_graph(n: int, mean_degree: float, follower_exponent: float,
     returned = reciprocity / (2.0 - reciprocity)  # returning x of E gives 2x/(1+x) mutual
     m = edge_rng.poisson(n * mean_degree / (1.0 + returned))
     followed = _pick(np.cumsum(w_out), 0, n, edge_rng.random(m))
-    by_community = np.argsort(community, kind="stable")
+    by_community = np.argsort(community, kind="stable").astype(np.int32)
     cum_in = np.cumsum(w_in[by_community])
-    bounds = np.searchsorted(community[by_community], np.arange(n_comm + 1))
+    bounds = np.searchsorted(community[by_community], np.arange(n_comm + 1)).astype(np.int32)
     across = edge_rng.random(m) < _p_out(mixing, community, w_out, w_in, n_comm)
     c = community[followed]
     lo = np.where(across, 0, bounds[c])
     hi = np.where(across, n, bounds[c + 1])
+    del across, c  # arrays of a hundred million ties at 10^7 users: each one freed at once
     follower = by_community[_pick(cum_in, lo, hi, edge_rng.random(m))]
+    del lo, hi
     back = edge_rng.random(m) < returned
     src = np.concatenate([followed, follower[back]])
     dst = np.concatenate([follower, followed[back]])
+    del followed, follower, back
     return CSR.directed(src, dst, n), community
 
 
 def _pick(cumulative: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int,
           u: np.ndarray) -> np.ndarray:
-    """Indices drawn in proportion to weight within ``[lo, hi)`` (``cumulative`` is the
-    running sum of the weights), one per uniform in ``u`` (in order of ``u`` when the ranges
-    differ, sorted when there is one)."""
-    base = np.where(np.asarray(lo) > 0, cumulative[np.maximum(np.asarray(lo) - 1, 0)], 0.0)
-    top = cumulative[np.asarray(hi) - 1]
-    x = base + u * (top - base)
+    """Indices (int32) drawn in proportion to weight within ``[lo, hi)`` (``cumulative`` is
+    the running sum of the weights), one per uniform in ``u`` (in order of ``u`` when the
+    ranges differ, sorted when there is one)."""
+    running = np.concatenate([[0.0], cumulative])  # the weight before each index
     # sorted queries search several times faster than random ones; with one range for all,
     # the draws are exchangeable and come back sorted
     if np.ndim(lo) == 0:
-        at = np.searchsorted(cumulative, np.sort(x), side="right")
-    else:
+        x = np.sort(running[lo] + u * (running[hi] - running[lo]))
+        return np.minimum(np.searchsorted(cumulative, x, side="right"), hi - 1).astype(np.int32)
+    at = np.empty(len(u), dtype=np.int32)
+    for start in range(0, len(u), PICK_CHUNK):  # a chunk at a time: ties by the hundred million
+        part = slice(start, start + PICK_CHUNK)
+        x = running[lo[part]]  # base + u (top - base)
+        top = running[hi[part]]
+        top -= x
+        top *= u[part]
+        x += top
         order = np.argsort(x)
-        at = np.empty(len(x), dtype=np.int64)
-        at[order] = np.searchsorted(cumulative, x[order], side="right")
-    return np.minimum(at, np.asarray(hi) - 1)
+        at[start + order] = np.searchsorted(cumulative, x[order], side="right")
+    return np.minimum(at, hi - 1, out=at)
 
 
 def _communities(n: int, community_size: float, rng: np.random.Generator
