@@ -6,8 +6,10 @@ worker and then on two, and reports both wall times, the speed-up and whether th
 are identical (they must be: common random numbers, whatever runs where). The scheduler and
 workers are stopped at the end.
 
-Run: ``python bench/dask_scaling.py [--users 50000] [--trajectories 4]`` (needs the dask
-extra). Prints a table and writes ``bench/results/dask_scaling.json``.
+Run: ``python bench/dask_scaling.py [--users 50000] [--trajectories 4] [--replications 4]``
+(needs the dask extra). Each run's world is built by the client, the third process on a
+2-core machine: the fewer replications a run has, the more that serial share weighs. Prints
+a table and writes ``bench/results/dask_scaling.json``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from validation.tables import environment, format_table
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def workload(users: int) -> Scenario:
+def workload(users: int, replications: int) -> Scenario:
     return Scenario.model_validate({
-        "name": "dask_scaling", "seed": 5, "horizon_days": 180, "replications": 2,
+        "name": "dask_scaling", "seed": 5, "horizon_days": 180, "replications": replications,
         "audience": {"users": users},
         "matrix": {"layout": "1+3+3+10", "leader": "leader_1"},
         "events": [{"kind": "exit", "target": "leader_1", "day": 60}]})
@@ -69,8 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--trajectories", type=int, default=4)
+    parser.add_argument("--replications", type=int, default=4, help="of each run")
     args = parser.parse_args()
-    scenario, params = workload(args.users), spec(args.trajectories)
+    scenario, params = workload(args.users, args.replications), spec(args.trajectories)
     rows, found = [], []
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         file = str(Path(tmp) / "scheduler.json")
@@ -91,13 +94,14 @@ def main() -> None:
             found.append(result.y)
     same = all(np.array_equal(found[0][o], found[1][o]) for o in ANALYSED)
     speedup = rows[0]["wall_s"] / rows[1]["wall_s"]
-    table = format_table(["dask workers", "runs x 2 replications", "wall"],
+    table = format_table(["dask workers", f"runs x {args.replications} replications", "wall"],
                          [[r["workers"], r["runs"], f"{r['wall_s']} s"] for r in rows])
     print(table + f"\nspeed-up {speedup:.2f}x; results identical: {same}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "dask_scaling.json").write_text(json.dumps({
         "command": "python bench/dask_scaling.py " + " ".join(sys.argv[1:]),
-        "users": args.users, "trajectories": args.trajectories, "rows": rows,
+        "users": args.users, "trajectories": args.trajectories,
+        "replications": args.replications, "rows": rows,
         "speedup": round(speedup, 3), "identical": same, "table": table,
         "environment": environment(["riskmodel", "numpy", "numba", "dask", "distributed"])},
         indent=2) + "\n")

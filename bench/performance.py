@@ -47,7 +47,8 @@ def run_steps() -> None:
         print(f"\n== python bench/{' '.join(step)}", flush=True)
         subprocess.run([sys.executable, str(HERE / step[0]), *step[1:]], check=True)
     RUN.write_text(json.dumps({"date": f"{date.today():%Y-%m-%d}", "minutes": round(
-        (time.perf_counter() - started) / 60)}, indent=2) + "\n")
+        (time.perf_counter() - started) / 60), "steps": [s[0] for s in STEPS]}, indent=2)
+        + "\n")
 
 
 def targets(kernel: list[dict], groups: dict, bandwidth: dict, dask: dict
@@ -130,9 +131,11 @@ def section() -> str:
     env = kernel["environment"]
     run = json.loads(RUN.read_text())
     lines = [BEGIN, "", "## Results: every target in one run", "",
-             f"`python bench/performance.py` on {run['date']}, {run['minutes']} minutes: commit "
-             f"{env['git_commit']}, Python {env['python']}, numpy {env['numpy']}, numba "
-             f"{env['numba']}; peers CyNetDiff {env['cynetdiff']}, NDlib {env['ndlib']}, "
+             f"`python bench/performance.py` on {run['date']}, {run['minutes']} minutes of "
+             f"{', '.join(run.get('steps', [s[0] for s in STEPS]))} (the other steps' "
+             f"results are those they last wrote in bench/results/); the kernel race at "
+             f"commit {env['git_commit']}, Python {env['python']}, numpy {env['numpy']}, "
+             f"numba {env['numba']}; peers CyNetDiff {env['cynetdiff']}, NDlib {env['ndlib']}, "
              f"EoN {env['EoN']}; {env['platform']}, {os.cpu_count()} cores.", "",
              "| target | measured | met |", "| --- | --- | --- |"]
     lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |"
