@@ -39,7 +39,9 @@ RESULT_PER_VALUE = 16  # bytes per recorded value, with its copy in transit
 IMPORT_EDGE_LIST = 50  # bytes while reading an edge list, per byte of file
 IMPORT_XML = 15  # bytes while reading GraphML, GEXF or GML, per byte of file
 IMPORT_FOLLOWERS = 8  # bytes while reading a followers file, per byte of file
-SECONDS_PER_USER_DAY = 4e-8  # one replication of all variants, one core (docs/PERFORMANCE.md)
+SECONDS_PER_USER_DAY = 7e-9  # one replication of all variants, one core (docs/PERFORMANCE.md:
+# the standard workload on 1 worker, 294 s for 100 replications of 365 days at 10^6 users)
+SECONDS_BUILD_PER_USER = 8e-6  # building a generated world (6.3 s at 10^6 users, 77 s at 10^7)
 SECONDS_PER_DAY = 4e-4  # the same, per day whatever the size (SimPy, array calls)
 SECONDS_PER_ACCOUNT_DAY = 1.5e-5  # the same, per account and day
 
@@ -104,8 +106,9 @@ def estimate(scenario: Scenario, workers: int, base_dir: Path = Path("."),
     engine = (ENGINE_PER_USER + ENGINE_PER_EVENT_USER * n_user_events) * users + \
         ENGINE_STATES * pairs + n_accounts * (ENGINE_PER_ACCOUNT + ENGINE_PER_ACCOUNT_DAY * days)
     reps = _replications(scenario)
-    seconds = 3 + reps * days * (SECONDS_PER_USER_DAY * users + SECONDS_PER_DAY
-                                 + SECONDS_PER_ACCOUNT_DAY * n_accounts) / max(1, workers)
+    seconds = 3 + SECONDS_BUILD_PER_USER * users + reps * days * (
+        SECONDS_PER_USER_DAY * users + SECONDS_PER_DAY + SECONDS_PER_ACCOUNT_DAY * n_accounts
+    ) / max(1, workers)
     local = 0 if remote or workers <= 1 else workers
     per_worker = WORKER_BYTES + world + engine
     running = BASE_BYTES + world + _result_bytes(scenario) + \
