@@ -6,7 +6,7 @@ its own), then checks the targets on their results, prints them, and writes them
 table into the results section of docs/PERFORMANCE.md (between its two ``results`` markers;
 the rest of the file is left as it is).
 
-Run: ``python bench/performance.py`` (about 45 minutes on 2 cores; needs
+Run: ``python bench/performance.py`` (about an hour on 2 cores; needs
 ``pip install -e '.[validation]' cynetdiff``), or ``python bench/performance.py --no-run``
 to rewrite the section from the last results in bench/results/.
 """
