@@ -244,7 +244,6 @@ class State:
         brand = seen[:bounds[-1]]
         self.measure(t, brand, bounds)
         self.scandal_reach[t] = len(sorted_unique(seen[bounds[-1]:] % self.n))
-        views = np.diff(bounds)
         gained = self.gained_followers(brand, bounds)
         self.respond(t, brand)
         self.lose_trust(t, seen[bounds[-1]:])
@@ -260,7 +259,7 @@ class State:
             self.mean_trust[t] = trust.mean()
         if self.days is not None:
             for name, values in (("posts", brand_posts + other_posts), ("reposts", reposts),
-                                 ("views", views),
+                                 ("views", np.diff(bounds)),
                                  ("followers", counts)):
                 self.days[name][t] = values
 
